@@ -1,0 +1,60 @@
+# Two commands work on a fresh machine: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CLI := $(VENV)/bin/sms-assistant
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench studio migrate clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Stamps re-run the install whenever pyproject.toml changes.
+$(VENV)/.runtime-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.runtime-installed
+
+# A local .env with a random webhook token, so `make run` and `sms-assistant simulate` agree out
+# of the box. Put your real Twilio Auth Token here before pointing a number at the server.
+.env:
+	cp .env.example .env
+	@echo "TWILIO_AUTH_TOKEN=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(16))')" >> .env
+	@echo "created .env with a random local TWILIO_AUTH_TOKEN"
+
+run: $(VENV)/.runtime-installed .env
+	$(CLI) migrate
+	$(CLI) serve --host $(HOST) --port $(PORT)
+
+migrate: $(VENV)/.runtime-installed .env
+	$(CLI) migrate
+
+test: $(VENV)/.dev-installed
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.dev-installed
+	$(PY) bench/turn_overhead.py
+
+# LangGraph Studio against the same graph (offline planner unless an LLM is configured).
+studio: $(VENV)/.dev-installed .env
+	$(CLI) migrate
+	LANGGRAPH_CLI_NO_ANALYTICS=1 LANGGRAPH_NO_VERSION_CHECK=true \
+		$(VENV)/bin/langgraph dev --no-browser --host $(HOST) --port 2024
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

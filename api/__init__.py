@@ -1,0 +1,1 @@
+"""The HTTP edge (FastAPI app, Twilio webhook, health), the turn runner and the CLI."""

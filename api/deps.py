@@ -1,0 +1,34 @@
+"""FastAPI dependencies: what the app factory put in app.state, as typed Annotated aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.runner import TurnRunner
+from stores.clock import Clock
+from stores.db import Database
+from stores.settings import Settings
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _database(request: Request) -> Database:
+    return request.app.state.database
+
+
+def _runner(request: Request) -> TurnRunner:
+    return request.app.state.runner
+
+
+def _clock(request: Request) -> Clock:
+    return request.app.state.clock
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DatabaseDep = Annotated[Database, Depends(_database)]
+RunnerDep = Annotated[TurnRunner, Depends(_runner)]
+ClockDep = Annotated[Clock, Depends(_clock)]

@@ -1,0 +1,61 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from langchain_core.language_models import BaseChatModel
+
+from api.routes import health, twilio
+from api.runner import TurnRunner
+from stores.checkpointer import open_checkpointer
+from stores.clock import Clock, SystemClock
+from stores.db import Database
+from stores.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    chat_model: BaseChatModel | None = None,
+) -> FastAPI:
+    """Build the app. Raises ConfigurationError (one clear line) when it cannot serve."""
+    settings = settings or get_settings()
+    settings.check_can_serve()
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.twilio_validate_signature:
+            log.warning(
+                "TWILIO_VALIDATE_SIGNATURE=false: anyone who can reach this server can text "
+                "as any user. Never run like this on a public address."
+            )
+        database = Database(settings.database_url)
+        await database.prepare()
+        async with open_checkpointer(settings.database_url) as checkpointer:
+            app.state.settings = settings
+            app.state.clock = clock
+            app.state.database = database
+            app.state.runner = TurnRunner(
+                database=database,
+                checkpointer=checkpointer,
+                settings=settings,
+                clock=clock,
+                chat_model=chat_model,
+            )
+            try:
+                yield
+            finally:
+                await database.dispose()
+
+    app = FastAPI(title="sms-assistant", version="0.1.0", lifespan=lifespan)
+    app.include_router(twilio.router)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,9 @@
+"""What the texter sees when something goes wrong: short, friendly, and free of internals."""
+
+USER_NOT_FOUND = "Sorry, I couldn't find your account. Ask the assistant's operator to add you."
+AGENT_ERROR = "Sorry, something went wrong while I worked on that. Please try again in a minute."
+TWILIO_ERROR = "Sorry, I couldn't process your message just now. Please try again in a minute."
+UNEXPECTED_ERROR = "Sorry, something unexpected happened. Please try again later."
+
+MAX_SMS_CHARS = 1600
+"""Twilio refuses a message body longer than this."""

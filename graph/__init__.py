@@ -1,0 +1,1 @@
+"""The LangGraph agent: state, nodes, prompts, and the planner model factory."""

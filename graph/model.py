@@ -1,0 +1,41 @@
+"""The one place that decides which chat model plans: an OpenAI-compatible LLM or offline."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from langchain_core.language_models import BaseChatModel
+
+from graph.offline import OfflinePlanner
+from stores.settings import Settings, get_settings
+
+
+def build_chat_model(settings: Settings) -> BaseChatModel:
+    """ChatOpenAI when OPENAI_API_KEY or OPENAI_BASE_URL is set, else the offline planner."""
+    if not settings.llm_configured:
+        return OfflinePlanner()
+    from langchain_openai import ChatOpenAI  # imported late: importing the graph needs no LLM
+
+    api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
+    return ChatOpenAI(
+        model=settings.llm_model,
+        base_url=settings.openai_base_url,
+        api_key=api_key,  # type: ignore[arg-type]
+        max_completion_tokens=settings.llm_max_tokens,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+    )
+
+
+@lru_cache(maxsize=1)
+def load_chat_model() -> BaseChatModel:
+    """The process-wide planner model, built once from settings."""
+    return build_chat_model(get_settings())
+
+
+def planner_name(model: BaseChatModel) -> str:
+    """A short label for the audit log: "offline" or the LLM's model name."""
+    if isinstance(model, OfflinePlanner):
+        return "offline"
+    name = getattr(model, "model_name", None) or getattr(model, "model", None)
+    return str(name or model._llm_type)[:64]

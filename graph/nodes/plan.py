@@ -1,0 +1,70 @@
+"""plan: ask the model what to do next: call tools, or answer. Bounded by max_plan_steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from langchain_core.messages import AIMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from graph import prompts
+from graph.context import Context
+from graph.model import load_chat_model
+from graph.state import State
+from tools import TOOLS
+
+
+def system_prompt(state: State, now: datetime) -> str:
+    user = state.user or {"name": "the user", "timezone": "UTC"}
+    local = now.astimezone(ZoneInfo(user["timezone"]))
+    summary = prompts.SUMMARY_BLOCK.format(summary=state.summary) if state.summary else ""
+    memories = (
+        prompts.MEMORIES_BLOCK.format(
+            name=user["name"], memories="\n".join(f"- {m}" for m in state.memories)
+        )
+        if state.memories
+        else ""
+    )
+    documents = (
+        prompts.DOCUMENTS_BLOCK.format(
+            documents="\n".join(f"[{d['source']}] {d['text']}" for d in state.documents)
+        )
+        if state.documents
+        else ""
+    )
+    return prompts.SYSTEM_PROMPT.format(
+        name=user["name"],
+        local_time=local.strftime("%a %b %d %Y, %H:%M"),
+        timezone=user["timezone"],
+        summary_block=summary,
+        memories_block=memories,
+        documents_block=documents,
+    )
+
+
+async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    ctx = runtime.context
+    if state.steps >= ctx.max_plan_steps:
+        return {
+            "messages": [AIMessage(content=prompts.FALLBACK_REPLY)],
+            "reply": prompts.FALLBACK_REPLY,
+            "outcome": "fallback",
+        }
+    model = (ctx.chat_model or load_chat_model()).bind_tools(TOOLS)
+    prompt = [SystemMessage(content=system_prompt(state, ctx.clock.now())), *state.messages]
+    response = await model.ainvoke(prompt)
+    update: dict[str, Any] = {"messages": [response], "steps": state.steps + 1}
+    if not getattr(response, "tool_calls", None):
+        update["reply"] = response.text.strip() or prompts.EMPTY_REPLY
+        update["outcome"] = "ok"
+    return update
+
+
+def route_after_plan(state: State) -> str:
+    """To the tools while the model asks for them; otherwise on to summarize."""
+    last = state.messages[-1] if state.messages else None
+    if isinstance(last, AIMessage) and last.tool_calls:
+        return "tools"
+    return "summarize"

@@ -1,0 +1,163 @@
+"""The offline planner: a deterministic chat model that needs no API key.
+
+It reads the latest text, makes the same tool calls an LLM would for the common SMS intents, and
+words the reply from the tool results. The graph cannot tell it from an LLM.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import Runnable
+
+from graph import prompts
+
+ToolCallArgs = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A phrasing the offline planner understands and what it does about it."""
+
+    pattern: re.Pattern[str]
+    tool: str | None = None
+    """The tool to call; None means answer `reply` directly."""
+    args: Callable[[re.Match[str]], ToolCallArgs] | None = None
+    reply: str = ""
+
+
+def _intent(regex: str, **kwargs: Any) -> Intent:
+    return Intent(pattern=re.compile(regex, re.IGNORECASE | re.DOTALL), **kwargs)
+
+
+_POLITE = r"(?:(?:please|pls|plz|can you|could you)\s+)?"
+
+INTENTS: tuple[Intent, ...] = (
+    _intent(r"^(?:help|\?+|commands|menu|info|what can you do)$", tool="show_help"),
+    _intent(
+        rf"^{_POLITE}(?:note|save(?: a)? note|add(?: a)? note|new note|jot down|write down)"
+        r"(?:\s*[:\-]\s*|\s+)(?P<text>\S.*)$",
+        tool="save_note",
+        args=lambda m: {"text": m.group("text").strip()},
+    ),
+    _intent(
+        rf"^{_POLITE}(?:(?:list|show|see|read|get)(?: me)?(?: all)?(?: of)?(?: my)? notes"
+        r"|(?:my |all )?notes|what are my notes)$",
+        tool="list_notes",
+    ),
+    _intent(
+        rf"^{_POLITE}(?:delete|remove|erase|drop)(?: my)? note\s*(?:#|number |no\.? )?(?P<n>\d+)$",
+        tool="delete_note",
+        args=lambda m: {"number": int(m.group("n"))},
+    ),
+    _intent(
+        rf"^{_POLITE}(?:find|search|look up|lookup)(?: (?:my|in my|through my))?(?: notes?)?"
+        r"(?: (?:for|about))?\s+(?P<q>\S.*)$",
+        tool="find_notes",
+        args=lambda m: {"query": m.group("q").strip()},
+    ),
+    _intent(
+        r"^(?:notes? (?:about|on|for|with))\s+(?P<q>\S.*)$",
+        tool="find_notes",
+        args=lambda m: {"query": m.group("q").strip()},
+    ),
+    _intent(
+        r"^(?:hi|hello|hey|hiya|yo|howdy|good (?:morning|afternoon|evening))(?: there)?$",
+        reply=prompts.OFFLINE_GREETING,
+    ),
+    _intent(
+        r"^(?:thanks|thank you|thx|ty|cheers)(?: (?:so much|a lot))?$", reply=prompts.OFFLINE_THANKS
+    ),
+)
+
+# Emoji and pictographs carry no command; trailing punctuation neither.
+_DECORATION = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]+" + r"|[\s.!?,;]+$|^[\s.!,;]+"
+)
+
+
+def normalise_command(text: str) -> str:
+    """The text with emoji, surrounding punctuation and extra spaces removed (case kept)."""
+    stripped = _DECORATION.sub("", " ".join(text.split()))
+    stripped = _DECORATION.sub("", stripped).strip()
+    # "please" may also trail: "list my notes please".
+    return re.sub(r"\s+(?:please|pls|plz|thanks|thx)$", "", stripped, flags=re.IGNORECASE)
+
+
+def understand(text: str) -> AIMessage:
+    """The planner's answer to a new text: a tool call, or a direct reply."""
+    command = normalise_command(text)
+    for intent in INTENTS:
+        match = intent.pattern.match(command)
+        if match is None:
+            continue
+        if intent.tool is None:
+            return AIMessage(content=intent.reply)
+        args = intent.args(match) if intent.args else {}
+        call_id = f"call_{uuid.uuid4().hex[:16]}"
+        return AIMessage(
+            content="", tool_calls=[{"name": intent.tool, "args": args, "id": call_id}]
+        )
+    return AIMessage(content=prompts.OFFLINE_UNRECOGNISED)
+
+
+def word_results(results: Sequence[ToolMessage]) -> AIMessage:
+    """The final reply once tools have run: their results, in order."""
+    text = "\n".join(str(message.content).strip() for message in results if message.content)
+    return AIMessage(content=text or prompts.EMPTY_REPLY)
+
+
+def respond(messages: Sequence[BaseMessage]) -> AIMessage:
+    if not messages:
+        return AIMessage(content=prompts.OFFLINE_UNRECOGNISED)
+    if isinstance(messages[-1], ToolMessage):
+        trailing: list[ToolMessage] = []
+        for message in reversed(messages):
+            if not isinstance(message, ToolMessage):
+                break
+            trailing.append(message)
+        return word_results(list(reversed(trailing)))
+    last_human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
+    if last_human is None:
+        return AIMessage(content=prompts.OFFLINE_UNRECOGNISED)
+    return understand(last_human.text)
+
+
+class OfflinePlanner(BaseChatModel):
+    """Deterministic planner for running without an LLM (and for fast, offline tests)."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "offline-planner"
+
+    def bind_tools(
+        self, tools: Sequence[Any], **kwargs: Any
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        # The intents name the registry's tools directly; binding changes nothing.
+        return self
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=respond(messages))])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return self._generate(messages, stop)

@@ -1,0 +1,29 @@
+"""Every text the graph writes to a model or to a texter, as named constants."""
+
+SYSTEM_PROMPT = """You are a personal assistant that people reach by SMS.
+You are talking with {name}. Their local time is {local_time} ({timezone}).
+
+Reply in plain text for a phone screen: short, friendly, no Markdown, no more than a few sentences.
+Use the tools for anything about the user's notes or other data; never invent stored data.
+When a tool reports a problem, say so plainly and suggest what to text instead.
+{summary_block}{memories_block}{documents_block}"""
+
+SUMMARY_BLOCK = "\nEarlier in this conversation (summary):\n{summary}\n"
+MEMORIES_BLOCK = "\nWhat you know about {name}:\n{memories}\n"
+DOCUMENTS_BLOCK = (
+    "\nFrom their knowledge base (cite the source file when you use it):\n{documents}\n"
+)
+
+FALLBACK_REPLY = (
+    "Sorry, that took more steps than I'm allowed for one text. "
+    "Could you ask again, a bit more simply?"
+)
+EMPTY_REPLY = "Sorry, I don't have an answer for that. Text HELP to see what I can do."
+
+OFFLINE_GREETING = "Hi! I'm your text assistant. Text HELP to see what I can do."
+OFFLINE_THANKS = "You're welcome!"
+OFFLINE_UNRECOGNISED = (
+    "I'm running in offline mode, so I only understand a few commands: "
+    "'note <text>', 'notes', 'find <word>', 'delete note <number>' and 'help'. "
+    "For free-form chat, the operator can connect an LLM (set OPENAI_API_KEY)."
+)

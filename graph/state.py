@@ -1,0 +1,66 @@
+"""The graph's state: what flows between nodes and, through the checkpointer, between turns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph import add_messages
+
+
+class UserProfile(TypedDict):
+    """Who is texting, as loaded from the users table at the start of the turn."""
+
+    id: int
+    phone: str
+    name: str
+    timezone: str
+
+
+class RetrievedDocument(TypedDict):
+    """A knowledge-base chunk found for this turn."""
+
+    source: str
+    text: str
+    score: float
+
+
+@dataclass(kw_only=True)
+class InputState:
+    """What a caller passes in: the new inbound text as a HumanMessage."""
+
+    messages: Annotated[list[AnyMessage], add_messages] = field(default_factory=list)
+    """The conversation so far; a turn appends one HumanMessage (its id is the MessageSid)."""
+
+
+@dataclass(kw_only=True)
+class State(InputState):
+    """Everything the nodes share."""
+
+    user: UserProfile | None = None
+    """The texter, reloaded every turn so a renamed user or a new timezone applies at once."""
+
+    conversation_id: int | None = None
+    """The conversation row; also the checkpointer's thread id."""
+
+    memories: list[str] = field(default_factory=list)
+    """Long-term memories recalled for this turn (filled by retrieve_memory)."""
+
+    documents: list[RetrievedDocument] = field(default_factory=list)
+    """Knowledge-base chunks retrieved for this turn (filled by rag)."""
+
+    summary: str = ""
+    """Running summary of turns folded out of `messages`."""
+
+    steps: int = 0
+    """How many times `plan` has called the model this turn; bounded by max_plan_steps."""
+
+    reply: str = ""
+    """The text to send back for this turn, set when the planner stops calling tools."""
+
+    outcome: str = ""
+    """How the turn ended: "ok", or "fallback" when the step limit cut it short."""
+
+    turn_started_at: str = ""
+    """ISO time the turn began, by the injected clock (for the interaction's latency)."""

@@ -1,0 +1,118 @@
+"""The inbox: one row per inbound MessageSid, written before anything else happens to it.
+
+The unique MessageSid is what makes a redelivered webhook harmless: the second insert finds the
+first row and never starts a second agent run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stores.clock import Clock
+from stores.models import InboxItem
+
+RECEIVED, PROCESSING, DONE, FAILED = "received", "processing", "done", "failed"
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    """What the webhook learnt from Twilio's form, already validated and normalised."""
+
+    message_sid: str
+    from_number: str
+    channel: str
+    body: str
+    to_number: str | None = None
+    account_sid: str | None = None
+    num_media: int = 0
+
+
+async def receive(
+    session: AsyncSession, *, inbound: InboundSms, clock: Clock
+) -> tuple[InboxItem, bool]:
+    """Insert the inbound if its MessageSid is new. Returns (row, is_new)."""
+    now = clock.now()
+    values = {
+        "message_sid": inbound.message_sid,
+        "account_sid": inbound.account_sid,
+        "from_number": inbound.from_number,
+        "to_number": inbound.to_number,
+        "channel": inbound.channel,
+        "body": inbound.body,
+        "num_media": inbound.num_media,
+        "state": RECEIVED,
+        "attempts": 0,
+        "received_at": now,
+        "updated_at": now,
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(InboxItem)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["message_sid"])
+        .returning(InboxItem.id)
+    )
+    inserted_id = (await session.execute(statement)).scalar_one_or_none()
+    row = await get_by_sid(session, message_sid=inbound.message_sid)
+    assert row is not None  # inserted now or by the earlier delivery
+    return row, inserted_id is not None
+
+
+async def get_by_sid(session: AsyncSession, *, message_sid: str) -> InboxItem | None:
+    query = select(InboxItem).where(InboxItem.message_sid == message_sid)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get(session: AsyncSession, *, inbox_id: int) -> InboxItem | None:
+    return await session.get(InboxItem, inbox_id, populate_existing=True)
+
+
+async def claim(session: AsyncSession, *, inbox_id: int, clock: Clock) -> bool:
+    """Move a received row to processing; False when someone else already has it."""
+    result = await session.execute(
+        update(InboxItem)
+        .where(InboxItem.id == inbox_id, InboxItem.state == RECEIVED)
+        .values(state=PROCESSING, attempts=InboxItem.attempts + 1, updated_at=clock.now())
+    )
+    return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+
+async def finish(
+    session: AsyncSession,
+    *,
+    inbox_id: int,
+    outcome: str,
+    clock: Clock,
+    reply: str | None = None,
+    error_class: str | None = None,
+) -> None:
+    state = FAILED if error_class else DONE
+    await session.execute(
+        update(InboxItem)
+        .where(InboxItem.id == inbox_id)
+        .values(
+            state=state,
+            outcome=outcome,
+            reply=reply,
+            error_class=error_class,
+            updated_at=clock.now(),
+        )
+    )
+
+
+async def count_outcomes_since(
+    session: AsyncSession, *, from_number: str, outcome: str, since_hours: float, clock: Clock
+) -> int:
+    """How many inbounds from this number ended with `outcome` in the last `since_hours`."""
+    since = clock.now() - timedelta(hours=since_hours)
+    query = select(func.count(InboxItem.id)).where(
+        InboxItem.from_number == from_number,
+        InboxItem.outcome == outcome,
+        InboxItem.received_at >= since,
+    )
+    return int((await session.execute(query)).scalar_one())

@@ -1,0 +1,159 @@
+"""The service's configuration: one pydantic-settings class, read from the environment and `.env`.
+
+It lives in `stores/` because every room (api, graph, tools, stores) reads it and `stores/` is the
+one room everything may import.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or malformed; the message is one line a human can act on."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base_url: str = "https://api.twilio.com"
+    twilio_validate_signature: bool = True
+    public_base_url: str | None = Field(
+        default=None,
+        description="Base URL Twilio calls (scheme://host[:port]); signatures are checked on it.",
+    )
+
+    database_url: str = "sqlite:///./data/assistant.db"
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_max_tokens: int = Field(default=400, ge=16, le=4096)
+    llm_timeout_seconds: float = Field(default=20.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+
+    admin_token: SecretStr | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    default_region: str = Field(
+        default="US", description="Region used to read phone numbers typed without a +country code."
+    )
+    default_timezone: str = "UTC"
+    unknown_sender_policy: Literal["reply_daily", "silent"] = "reply_daily"
+    unknown_sender_message: str = (
+        "This number isn't registered with this assistant. Ask its operator to add you."
+    )
+    max_plan_steps: int = Field(default=6, ge=1, le=25)
+    history_max_messages: int = Field(default=40, ge=4, le=1000)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator(
+        "twilio_account_sid",
+        "twilio_from_number",
+        "twilio_messaging_service_sid",
+        "public_base_url",
+        "openai_base_url",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("twilio_auth_token", "openai_api_key", "admin_token", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("twilio_account_sid")
+    @classmethod
+    def _check_account_sid(cls, value: str | None) -> str | None:
+        if value is not None and not _ACCOUNT_SID.match(value):
+            raise ValueError("must be 'AC' followed by 32 hex digits")
+        return value
+
+    @field_validator("twilio_messaging_service_sid")
+    @classmethod
+    def _check_messaging_service_sid(cls, value: str | None) -> str | None:
+        if value is not None and not _MESSAGING_SERVICE_SID.match(value):
+            raise ValueError("must be 'MG' followed by 32 hex digits")
+        return value
+
+    @field_validator("public_base_url", "twilio_api_base_url", "openai_base_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL such as https://example.com")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r}") from None
+        return value
+
+    def check_can_serve(self) -> None:
+        """Start-up checks for the webhook server (the graph and the CLI do not need Twilio)."""
+        if self.twilio_validate_signature and self.twilio_auth_token is None:
+            raise ConfigurationError(
+                "Configuration error: TWILIO_AUTH_TOKEN is required to verify Twilio signatures "
+                "(set it, or TWILIO_VALIDATE_SIGNATURE=false for local experiments only)"
+            )
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming the environment variable at fault and what is wrong with it."""
+    problems = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]).upper()
+        message = str(item["msg"]).removeprefix("Value error, ")
+        problems.append(f"{field}: {message}" if field else message)
+    return "Configuration error: " + "; ".join(problems)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, raising ConfigurationError with one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigurationError(describe_validation_error(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once. Tests build their own with `load_settings`."""
+    return load_settings()

@@ -1,0 +1,68 @@
+"""Users and their conversations."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stores.clock import Clock
+from stores.models import Conversation, User
+from stores.phones import normalise_phone
+
+USER_STATUSES = ("active", "opted_out", "blocked")
+
+
+class UserExists(ValueError):
+    pass
+
+
+async def add_user(
+    session: AsyncSession, *, phone: str, name: str, timezone: str, clock: Clock
+) -> User:
+    """Register a user. `phone` must already be E.164 (see stores.phones.normalise_phone)."""
+    if await get_user_by_phone(session, phone=phone) is not None:
+        raise UserExists(f"{phone} is already registered")
+    now = clock.now()
+    user = User(
+        phone=normalise_phone(phone),
+        name=name,
+        timezone=timezone,
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def get_user_by_phone(session: AsyncSession, *, phone: str) -> User | None:
+    return (await session.execute(select(User).where(User.phone == phone))).scalar_one_or_none()
+
+
+async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def list_users(session: AsyncSession) -> list[User]:
+    return list((await session.execute(select(User).order_by(User.id))).scalars())
+
+
+async def remove_user(session: AsyncSession, *, phone: str) -> bool:
+    """Delete the user and, through ON DELETE CASCADE, their conversations, messages and notes."""
+    result = await session.execute(delete(User).where(User.phone == phone))
+    return (result.rowcount or 0) > 0  # type: ignore[attr-defined]
+
+
+async def get_or_create_conversation(
+    session: AsyncSession, *, user_id: int, channel: str, clock: Clock
+) -> Conversation:
+    query = select(Conversation).where(
+        Conversation.user_id == user_id, Conversation.channel == channel
+    )
+    conversation = (await session.execute(query)).scalar_one_or_none()
+    if conversation is None:
+        conversation = Conversation(user_id=user_id, channel=channel, created_at=clock.now())
+        session.add(conversation)
+        await session.flush()
+    return conversation

@@ -1,0 +1,161 @@
+"""Shared fixtures: a migrated SQLite file per test (copied from a template), optional Postgres,
+settings that ignore the developer's .env, a movable clock, and a signed-webhook helper."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from graph import model as graph_model
+from stores import db as stores_db
+from stores.clock import ManualClock
+from stores.db import Database
+from stores.migrate import upgrade
+from stores.settings import Settings, get_settings
+
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_BASE_URL = "https://assistant.example.com"
+ANN_PHONE = "+14155550123"
+BOB_PHONE = "+447700900123"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees the developer's settings, LLM keys or tracing switches."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    for name in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGSMITH_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TWILIO_VALIDATE_SIGNATURE", "false")  # get_settings() needs no token
+    get_settings.cache_clear()
+    graph_model.load_chat_model.cache_clear()
+    stores_db._default = None
+    yield
+    get_settings.cache_clear()
+    graph_model.load_chat_model.cache_clear()
+    stores_db._default = None
+
+
+@pytest.fixture(scope="session")
+def template_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "assistant.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, template_sqlite: Path) -> str:
+    path = tmp_path / "data" / "assistant.db"
+    path.parent.mkdir()
+    shutil.copy(template_sqlite, path)
+    return f"sqlite:///{path}"
+
+
+def _postgres_admin_url() -> str:
+    return os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG_URL)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throwaway Postgres database for this test session, migrated to head."""
+    admin_url = _postgres_admin_url()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:
+        admin.dispose()
+        pytest.skip(
+            f"PostgreSQL not reachable at {admin_url} ({type(error).__name__}); "
+            "set TEST_POSTGRES_URL to run the Postgres tests"
+        )
+    name = f"sms_assistant_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """The session's Postgres database, emptied before each test."""
+    engine = create_engine(postgres_database)
+    with engine.begin() as connection:
+        tables = (
+            connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if tables:
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return postgres_database
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each test using this runs on SQLite and on Postgres."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def database(sqlite_url: str) -> AsyncIterator[Database]:
+    db = Database(sqlite_url)
+    yield db
+    await db.dispose()
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "twilio_auth_token": AUTH_TOKEN,
+        "twilio_validate_signature": True,
+        "public_base_url": PUBLIC_BASE_URL,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(sqlite_url: str) -> Settings:
+    return make_settings(sqlite_url)
+
+
+def run(coro: object) -> object:
+    """Run a coroutine from a synchronous test (CLI tests)."""
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+__all__ = ["ANN_PHONE", "AUTH_TOKEN", "BOB_PHONE", "PUBLIC_BASE_URL", "httpx", "make_settings"]

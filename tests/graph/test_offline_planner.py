@@ -1,0 +1,105 @@
+"""The offline planner turns common texts into the tool calls an LLM would make."""
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+from graph import prompts
+from graph.offline import OfflinePlanner, normalise_command, understand
+from tools import TOOLS_BY_NAME
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "args"),
+    [
+        ("help", "show_help", {}),
+        ("HELP", "show_help", {}),
+        ("Help!", "show_help", {}),
+        ("what can you do?", "show_help", {}),
+        ("note: gate code 4412", "save_note", {"text": "gate code 4412"}),
+        ("Note gate code 4412", "save_note", {"text": "gate code 4412"}),
+        ("save note - Wifi is Hunter2!", "save_note", {"text": "Wifi is Hunter2"}),
+        ("pls note buy milk 🥛", "save_note", {"text": "buy milk"}),
+        ("jot down: call the plumber", "save_note", {"text": "call the plumber"}),
+        ("notes", "list_notes", {}),
+        ("My notes", "list_notes", {}),
+        ("list my notes please", "list_notes", {}),
+        ("show notes", "list_notes", {}),
+        ("what are my notes?", "list_notes", {}),
+        ("find gate", "find_notes", {"query": "gate"}),
+        ("search notes for gate code", "find_notes", {"query": "gate code"}),
+        ("Find in my notes wifi", "find_notes", {"query": "wifi"}),
+        ("notes about wifi", "find_notes", {"query": "wifi"}),
+        ("delete note 3", "delete_note", {"number": 3}),
+        ("Delete note #12.", "delete_note", {"number": 12}),
+        ("remove my note number 2", "delete_note", {"number": 2}),
+    ],
+)
+def test_intents_become_tool_calls_with_registry_names(text, tool, args):
+    message = understand(text)
+    assert len(message.tool_calls) == 1
+    call = message.tool_calls[0]
+    assert call["name"] == tool
+    assert call["args"] == args
+    assert call["name"] in TOOLS_BY_NAME
+    # The arguments validate against the tool's schema, as an LLM's would have to.
+    TOOLS_BY_NAME[tool].tool_call_schema.model_validate(args)
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("hi", prompts.OFFLINE_GREETING),
+        ("Hello!", prompts.OFFLINE_GREETING),
+        ("thanks!", prompts.OFFLINE_THANKS),
+        ("thank you so much", prompts.OFFLINE_THANKS),
+    ],
+)
+def test_small_talk_is_answered_directly(text, reply):
+    message = understand(text)
+    assert message.tool_calls == []
+    assert message.content == reply
+
+
+@pytest.mark.parametrize("text", ["what's the weather?", "book me a flight", "notebook", ""])
+def test_unrecognised_text_gets_the_honest_offline_reply(text):
+    message = understand(text)
+    assert message.tool_calls == []
+    assert "offline" in message.content
+    assert "OPENAI_API_KEY" in message.content
+
+
+def test_note_text_keeps_the_users_case_and_inner_punctuation():
+    call = understand("note: Door code is 12-34, ask Sam.").tool_calls[0]
+    assert call["args"] == {"text": "Door code is 12-34, ask Sam"}
+
+
+def test_normalise_command_strips_decoration_only():
+    assert normalise_command("  ✨ list   my notes!! 🙏 ") == "list my notes"
+
+
+async def test_words_the_reply_from_all_tool_results_of_the_step():
+    planner = OfflinePlanner()
+    reply = await planner.ainvoke(
+        [
+            HumanMessage("x"),
+            AIMessage(
+                "",
+                tool_calls=[
+                    {"name": "a", "args": {}, "id": "1"},
+                    {"name": "b", "args": {}, "id": "2"},
+                ],
+            ),
+            ToolMessage("first", tool_call_id="1"),
+            ToolMessage("second", tool_call_id="2"),
+        ]
+    )
+    assert reply.content == "first\nsecond"
+    assert reply.tool_calls == []
+
+
+def test_bind_tools_keeps_it_a_chat_model():
+    planner = OfflinePlanner()
+    assert (
+        planner.bind_tools(list(TOOLS_BY_NAME.values())).invoke("help").tool_calls[0]["name"]
+        == "show_help"
+    )

@@ -1,0 +1,49 @@
+"""The tools node runs the registry's tools for the injected user only."""
+
+from langchain_core.messages import AIMessage, ToolMessage
+
+from stores import notes
+from tests.helpers import ScriptedModel, add_user, tool_call, turn
+
+
+async def test_runs_the_requested_tool_and_returns_its_result_to_the_planner(database, clock):
+    ann = await add_user(database, clock, "+14155550123")
+    model = ScriptedModel(
+        script=[tool_call("save_note", text="gate code 4412"), AIMessage("Saved.")]
+    )
+    final = await turn("x", user_id=ann.id, database=database, clock=clock, chat_model=model)
+    results = [m for m in final["messages"] if isinstance(m, ToolMessage)]
+    assert [r.name for r in results] == ["save_note"]
+    assert results[0].content == "Saved note #1: gate code 4412"
+    async with database.session() as session:
+        assert [n.text for n in await notes.list_notes(session, user_id=ann.id)] == [
+            "gate code 4412"
+        ]
+
+
+async def test_a_model_cannot_reach_another_users_notes(database, clock):
+    ann = await add_user(database, clock, "+14155550123", name="Ann")
+    bob = await add_user(database, clock, "+447700900123", name="Bob")
+    async with database.session() as session:
+        await notes.add_note(session, user_id=bob.id, text="bob's secret", clock=clock)
+    # The model tries to smuggle a user id into the arguments; tools take the user from state.
+    model = ScriptedModel(
+        script=[tool_call("find_notes", query="secret", user_id=bob.id), AIMessage("done")]
+    )
+    final = await turn(
+        "find secret", user_id=ann.id, database=database, clock=clock, chat_model=model
+    )
+    result = next(m for m in final["messages"] if isinstance(m, ToolMessage))
+    assert "bob's secret" not in result.content
+    assert result.content == "No notes match 'secret'."
+
+
+async def test_bad_arguments_come_back_as_an_error_the_model_can_fix(database, clock):
+    ann = await add_user(database, clock, "+14155550123")
+    model = ScriptedModel(
+        script=[tool_call("delete_note", number="not-a-number"), AIMessage("Which note?")]
+    )
+    final = await turn("x", user_id=ann.id, database=database, clock=clock, chat_model=model)
+    error = next(m for m in final["messages"] if isinstance(m, ToolMessage))
+    assert error.status == "error"
+    assert final["reply"] == "Which note?"

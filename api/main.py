@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from langchain_core.language_models import BaseChatModel
 
+from api.logs import silence_chatty_loggers
 from api.routes import health, twilio
 from api.runner import TurnRunner
 from stores.checkpointer import open_checkpointer
@@ -28,6 +29,7 @@ def create_app(
     """Build the app. Raises ConfigurationError (one clear line) when it cannot serve."""
     settings = settings or get_settings()
     settings.check_can_serve()
+    silence_chatty_loggers()
     clock = clock or SystemClock()
 
     @asynccontextmanager

@@ -78,18 +78,18 @@ INTENTS: tuple[Intent, ...] = (
     ),
 )
 
-# Emoji and pictographs carry no command; trailing punctuation neither.
-_DECORATION = re.compile(
-    "[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]+" + r"|[\s.!?,;]+$|^[\s.!,;]+"
-)
+# Emoji and punctuation around a command carry no meaning; inside a note they are the user's words.
+_EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d"
+_LEADING = re.compile(f"^[\\s.!?,;{_EMOJI}]+")
+_TRAILING = re.compile(f"[\\s.!?,;{_EMOJI}]+$")
+_TRAILING_POLITE = re.compile(r"\s+(?:please|pls|plz|thanks|thx)$", re.IGNORECASE)
 
 
 def normalise_command(text: str) -> str:
-    """The text with emoji, surrounding punctuation and extra spaces removed (case kept)."""
-    stripped = _DECORATION.sub("", " ".join(text.split()))
-    stripped = _DECORATION.sub("", stripped).strip()
+    """The text with surrounding emoji, punctuation and extra spaces removed (case kept)."""
+    command = _TRAILING.sub("", _LEADING.sub("", " ".join(text.split())))
     # "please" may also trail: "list my notes please".
-    return re.sub(r"\s+(?:please|pls|plz|thanks|thx)$", "", stripped, flags=re.IGNORECASE)
+    return _TRAILING.sub("", _TRAILING_POLITE.sub("", command))
 
 
 def understand(text: str) -> AIMessage:

@@ -100,7 +100,7 @@ def postgres_url(postgres_database: str) -> str:
             connection.execute(
                 text(
                     "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-                    "AND tablename <> 'alembic_version'"
+                    "AND tablename NOT IN ('alembic_version', 'checkpoint_migrations')"
                 )
             )
             .scalars()

@@ -103,3 +103,8 @@ def test_bind_tools_keeps_it_a_chat_model():
         planner.bind_tools(list(TOOLS_BY_NAME.values())).invoke("help").tool_calls[0]["name"]
         == "show_help"
     )
+
+
+def test_emoji_inside_a_note_are_kept():
+    call = understand("note: party 🎉 at 8 🙏").tool_calls[0]
+    assert call["args"] == {"text": "party 🎉 at 8"}

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from stores.db import ensure_sqlite_directory, is_sqlite, postgres_conninfo, sqlite_path
+from stores.db import (
+    SQLITE_PRAGMAS,
+    ensure_sqlite_directory,
+    is_sqlite,
+    postgres_conninfo,
+    sqlite_path,
+)
 
 
 @asynccontextmanager
@@ -17,10 +24,13 @@ async def open_checkpointer(database_url: str) -> AsyncIterator[BaseCheckpointSa
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
         path = sqlite_path(database_url)
-        if path is not None:
-            ensure_sqlite_directory(database_url)
+        await asyncio.to_thread(ensure_sqlite_directory, database_url)
         async with AsyncSqliteSaver.from_conn_string(str(path or ":memory:")) as saver:
-            await saver.conn.execute("PRAGMA busy_timeout=10000")
+            # As for our own connections (stores.db): WAL so writers don't block readers, and
+            # synchronous=NORMAL, which in WAL mode is still crash-safe but skips an fsync per
+            # checkpoint (a turn writes several).
+            for pragma in SQLITE_PRAGMAS:
+                await saver.conn.execute(pragma)
             await saver.setup()
             yield saver
     else:

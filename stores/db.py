@@ -63,14 +63,20 @@ def ensure_sqlite_directory(database_url: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
 
 
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+)
+"""WAL lets the checkpointer's connection and ours write without "database is locked"; the busy
+timeout covers the short overlaps that remain; NORMAL sync is crash-safe under WAL."""
+
+
 def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
-    # WAL lets the checkpointer's connection and ours write without "database is locked";
-    # the busy timeout covers the short overlaps that remain.
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()
 
 

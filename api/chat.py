@@ -7,6 +7,7 @@ import secrets
 import sys
 
 from rich.console import Console
+from rich.text import Text
 
 from api.runner import TurnFailed, TurnRunner
 from stores import inbox, users
@@ -20,23 +21,34 @@ PROMPT = "you> "
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit"}
 
 
+class NotRegistered(LookupError):
+    """The phone number given to `chat` belongs to nobody registered."""
+
+
 async def _read_line() -> str | None:
     line = await asyncio.to_thread(sys.stdin.readline)
-    return line.rstrip("\n") if line else None
+    return line.rstrip("\r\n") if line else None
+
+
+def _say(console: Console, text: str) -> None:
+    # Replies and names are the user's text: never read them as Rich markup or emoji codes,
+    # and never hard-wrap them at the (80-column, when piped) console width.
+    console.print(Text(text), soft_wrap=True)
 
 
 async def run_chat(config: Settings, phone: str, console: Console) -> int:
+    """Read lines from stdin until /quit or EOF. Raises NotRegistered for an unknown number."""
     clock = SystemClock()
     database = Database(config.database_url)
     try:
         async with database.session() as session:
             user = await users.get_user_by_phone(session, phone=phone)
         if user is None:
-            console.print(
-                f"{phone} is not registered: `sms-assistant users add --phone {phone} ...`"
+            raise NotRegistered(
+                f"{phone} is not registered: "
+                f"`sms-assistant users add --phone {phone} --name ...` first"
             )
-            return 1
-        console.print(f"Chatting as {user.name} ({phone}). Type /quit or Ctrl-D to leave.")
+        _say(console, f"Chatting as {user.name} ({phone}). Type /quit or Ctrl-D to leave.")
         async with open_checkpointer(config.database_url) as checkpointer:
             runner = TurnRunner(
                 database=database, checkpointer=checkpointer, settings=config, clock=clock
@@ -60,8 +72,8 @@ async def run_chat(config: Settings, phone: str, console: Console) -> int:
                 try:
                     result = await runner.run(row.id)
                 except TurnFailed as failure:
-                    console.print(f"assistant> (error: {type(failure.cause).__name__})")
+                    _say(console, f"assistant> (error: {type(failure.cause).__name__})")
                     continue
-                console.print(f"assistant> {result.reply or '(no reply)'}", highlight=False)
+                _say(console, f"assistant> {result.reply or '(no reply)'}")
     finally:
         await database.dispose()

@@ -14,6 +14,7 @@ import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from stores.settings import ConfigurationError, Settings, get_settings
 
@@ -31,9 +32,21 @@ err = Console(stderr=True)
 T = TypeVar("T")
 
 
+def say(text: str) -> None:
+    """Print a line as typed: names, numbers and replies are not Rich markup, and a piped
+    stdout (80 columns) does not get newlines inserted into them."""
+    out.print(Text(text), soft_wrap=True)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]Error:[/red] {message}", highlight=False)
+    err.print(Text.assemble(("Error:", "red"), " ", message), soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _describe(error: BaseException) -> str:
+    """`Class: first line of the message` (SQLAlchemy appends a multi-line background link)."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 def settings() -> Settings:
@@ -48,12 +61,17 @@ def run_async(factory: Callable[[], Awaitable[T]]) -> T:
 
 
 def require_current_schema(config: Settings) -> None:
+    from stores.db import sqlite_path
     from stores.migrate import pending_revisions
 
+    path = sqlite_path(config.database_url)
+    if path is not None and not path.exists():
+        # Opening it would create an empty file (or fail when its folder is missing).
+        fail(f"there is no database at {path}: run `sms-assistant migrate` first")
     try:
         pending = pending_revisions(config.database_url)
     except Exception as error:
-        fail(f"cannot open the database ({type(error).__name__}: {error})")
+        fail(f"cannot open the database ({_describe(error)})")
     if pending:
         fail(
             f"the database schema is not current ({len(pending)} migration(s) pending): "
@@ -70,7 +88,7 @@ def migrate() -> None:
     try:
         applied = upgrade(config.database_url, on_step=lambda rev: out.print(f"applying {rev} ..."))
     except Exception as error:
-        fail(f"migration failed ({type(error).__name__}: {error})")
+        fail(f"migration failed ({_describe(error)})")
     out.print(
         f"applied {len(applied)} migration(s); schema is current"
         if applied
@@ -124,10 +142,10 @@ def users_add(
     name = name.strip()
     if not name or len(name) > 100:
         fail("--name must be 1 to 100 characters", code=2)
-    zone = timezone or config.default_timezone
+    zone = config.default_timezone if timezone is None else timezone.strip()
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a directory: OSError
         fail(f"--timezone: unknown IANA timezone {zone!r} (e.g. America/New_York)", code=2)
     require_current_schema(config)
 
@@ -145,7 +163,7 @@ def users_add(
         run_async(add)
     except users.UserExists as error:
         fail(str(error))
-    out.print(f"added {name} ({number}, {zone})", highlight=False)
+    say(f"added {name} ({number}, {zone})")
 
 
 @users_app.command("list")
@@ -172,7 +190,16 @@ def users_list() -> None:
     table = Table("phone", "name", "timezone", "status", "since")
     for user in rows:
         table.add_row(
-            user.phone, user.name, user.timezone, user.status, f"{user.created_at:%Y-%m-%d}"
+            *(
+                Text(cell)
+                for cell in (
+                    user.phone,
+                    user.name,
+                    user.timezone,
+                    user.status,
+                    f"{user.created_at:%Y-%m-%d}",
+                )
+            )
         )
     out.print(table)
 
@@ -192,14 +219,13 @@ def users_remove(
     async def remove() -> bool:
         database = Database(config.database_url)
         try:
-            async with database.session() as session:
-                return await users.remove_user(session, phone=number)
+            return await users.remove_user_and_history(database, phone=number)
         finally:
             await database.dispose()
 
     if not run_async(remove):
         fail(f"{number} is not registered")
-    out.print(f"removed {number}", highlight=False)
+    say(f"removed {number}")
 
 
 @app.command()
@@ -207,7 +233,7 @@ def chat(
     phone: Annotated[str, typer.Option(help="Chat as this registered user.")],
 ) -> None:
     """Talk to the assistant in the terminal, through the same graph, without Twilio."""
-    from api.chat import run_chat
+    from api.chat import NotRegistered, run_chat
 
     config = settings()
     number = _phone(phone, config)
@@ -216,7 +242,12 @@ def chat(
         code = asyncio.run(run_chat(config, number, out))
     except KeyboardInterrupt:
         code = 0
+    except NotRegistered as error:
+        fail(str(error))
     raise typer.Exit(code)
+
+
+DEFAULT_WEBHOOK_URL = "http://127.0.0.1:8000/twilio/sms"
 
 
 @app.command()
@@ -225,13 +256,19 @@ def simulate(
     phone: Annotated[str, typer.Option(help="Send as this number.")],
     url: Annotated[
         str, typer.Option(help="The running server's webhook URL.")
-    ] = "http://127.0.0.1:8000/twilio/sms",
+    ] = DEFAULT_WEBHOOK_URL,
 ) -> None:
     """Post a correctly signed Twilio webhook to a running server and print the reply."""
     from api.signature import sign
 
     config = settings()
     number = _phone(phone, config)
+    try:
+        target = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        fail(f"--url: {url!r} is not a URL ({error})", code=2)
+    if target.scheme not in ("http", "https") or not target.host:
+        fail(f"--url: {url!r} must be an http(s) URL such as {DEFAULT_WEBHOOK_URL}", code=2)
     if config.twilio_auth_token is None:
         fail("TWILIO_AUTH_TOKEN must be set (the same one the server uses) to sign the request", 2)
     params = [
@@ -243,7 +280,6 @@ def simulate(
         ("NumMedia", "0"),
         ("ApiVersion", "2010-04-01"),
     ]
-    target = httpx.URL(url)
     signed = url
     if config.public_base_url:
         signed = config.public_base_url + target.raw_path.decode("ascii")
@@ -265,12 +301,12 @@ def simulate(
         messages = [m.text or "" for m in ET.fromstring(response.text).iter("Message")]
     except ET.ParseError:
         fail("the server's answer is not TwiML")
-    out.print("\n".join(messages) if messages else "(no reply)", highlight=False)
+    say("\n".join(messages) if messages else "(no reply)")
 
 
 def main() -> None:
     try:
         app()
     except ConfigurationError as error:
-        err.print(str(error), highlight=False)
+        err.print(Text.assemble(("Error:", "red"), " ", str(error)), soft_wrap=True)
         sys.exit(2)

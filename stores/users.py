@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stores.checkpointer import open_checkpointer
 from stores.clock import Clock
+from stores.db import Database
 from stores.models import Conversation, User
 from stores.phones import normalise_phone
 
@@ -52,6 +54,29 @@ async def remove_user(session: AsyncSession, *, phone: str) -> bool:
     """Delete the user and, through ON DELETE CASCADE, their conversations, messages and notes."""
     result = await session.execute(delete(User).where(User.phone == phone))
     return (result.rowcount or 0) > 0  # type: ignore[attr-defined]
+
+
+async def remove_user_and_history(database: Database, *, phone: str) -> bool:
+    """Remove the user's rows and their conversations' LangGraph checkpoints.
+
+    Checkpoints live outside the ON DELETE CASCADE; left behind, a later user whose conversation
+    got the same id (SQLite reuses rowids) would inherit this person's history.
+    """
+    async with database.session() as session:
+        threads = [
+            str(conversation_id)
+            for conversation_id in await session.scalars(
+                select(Conversation.id)
+                .join(User, Conversation.user_id == User.id)
+                .where(User.phone == phone)
+            )
+        ]
+        removed = await remove_user(session, phone=phone)
+    if threads:
+        async with open_checkpointer(database.url) as checkpointer:
+            for thread in threads:
+                await checkpointer.adelete_thread(thread)
+    return removed
 
 
 async def get_or_create_conversation(

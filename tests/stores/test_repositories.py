@@ -118,3 +118,28 @@ async def test_notes_are_numbered_per_user_and_searched_literally(db, clock):
     assert deleted.text == "Gate code 4412"
     async with db.session() as s:
         assert await notes.count_notes(s, user_id=ann.id) == 1
+
+
+async def test_removing_a_user_also_forgets_their_conversation_history(db, clock):
+    from langchain_core.messages import HumanMessage
+    from langgraph.graph import START, MessagesState, StateGraph
+
+    from stores.checkpointer import open_checkpointer
+
+    async with db.session() as s:
+        ann = await users.add_user(s, phone="+14155550123", name="Ann", timezone="UTC", clock=clock)
+        conversation = await users.get_or_create_conversation(
+            s, user_id=ann.id, channel="sms", clock=clock
+        )
+    config = {"configurable": {"thread_id": str(conversation.id)}}
+    echo = StateGraph(MessagesState)
+    echo.add_node("noop", lambda state: {})
+    echo.add_edge(START, "noop")
+    async with open_checkpointer(db.url) as saver:
+        graph = echo.compile(checkpointer=saver)
+        await graph.ainvoke({"messages": [HumanMessage("my secret")]}, config)
+        assert (await graph.aget_state(config)).values["messages"]
+    assert await users.remove_user_and_history(db, phone="+14155550123")
+    async with open_checkpointer(db.url) as saver:
+        assert await saver.aget_tuple(config) is None
+    assert not await users.remove_user_and_history(db, phone="+14155550123")

@@ -40,6 +40,7 @@ def test_masked_numbers_show_only_the_last_four_digits():
     [
         ({"TWILIO_ACCOUNT_SID": "bogus"}, "TWILIO_ACCOUNT_SID"),
         ({"DEFAULT_TIMEZONE": "Mars/Base"}, "DEFAULT_TIMEZONE"),
+        ({"DEFAULT_TIMEZONE": "America"}, "DEFAULT_TIMEZONE"),
         ({"PUBLIC_BASE_URL": "example.com"}, "PUBLIC_BASE_URL"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"MAX_PLAN_STEPS": "0"}, "MAX_PLAN_STEPS"),

@@ -9,7 +9,7 @@ import sys
 from rich.console import Console
 from rich.text import Text
 
-from api.runner import TurnFailed, TurnRunner
+from api.runner import TurnRunner
 from stores import inbox, users
 from stores.checkpointer import open_checkpointer
 from stores.clock import SystemClock
@@ -69,11 +69,7 @@ async def run_chat(config: Settings, phone: str, console: Console) -> int:
                 )
                 async with database.session() as session:
                     row, _ = await inbox.receive(session, inbound=inbound, clock=clock)
-                try:
-                    result = await runner.run(row.id)
-                except TurnFailed as failure:
-                    _say(console, f"assistant> (error: {type(failure.cause).__name__})")
-                    continue
+                result = await runner.run(row.id)
                 _say(console, f"assistant> {result.reply or '(no reply)'}")
     finally:
         await database.dispose()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.runner import TurnRunner
+from api.pipeline import Pipeline
 from stores.clock import Clock
 from stores.db import Database
 from stores.settings import Settings
@@ -20,8 +20,8 @@ def _database(request: Request) -> Database:
     return request.app.state.database
 
 
-def _runner(request: Request) -> TurnRunner:
-    return request.app.state.runner
+def _pipeline(request: Request) -> Pipeline:
+    return request.app.state.pipeline
 
 
 def _clock(request: Request) -> Clock:
@@ -30,5 +30,5 @@ def _clock(request: Request) -> Clock:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
-RunnerDep = Annotated[TurnRunner, Depends(_runner)]
+PipelineDep = Annotated[Pipeline, Depends(_pipeline)]
 ClockDep = Annotated[Clock, Depends(_clock)]

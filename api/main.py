@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from langchain_core.language_models import BaseChatModel
 
 from api.logs import silence_chatty_loggers
+from api.pipeline import Pipeline
 from api.routes import health, twilio
-from api.runner import TurnRunner
+from api.sender import Transport
 from stores.checkpointer import open_checkpointer
 from stores.clock import Clock, SystemClock
 from stores.db import Database
@@ -25,6 +26,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     chat_model: BaseChatModel | None = None,
+    transport: Transport | None = None,
 ) -> FastAPI:
     """Build the app. Raises ConfigurationError (one clear line) when it cannot serve."""
     settings = settings or get_settings()
@@ -45,16 +47,22 @@ def create_app(
             app.state.settings = settings
             app.state.clock = clock
             app.state.database = database
-            app.state.runner = TurnRunner(
+            app.state.pipeline = pipeline = Pipeline(
+                settings=settings,
                 database=database,
                 checkpointer=checkpointer,
-                settings=settings,
                 clock=clock,
                 chat_model=chat_model,
+                transport=transport,
             )
+            if settings.runs_embedded_worker():
+                pipeline.start_background()
+            else:
+                log.info("turns and sends are left to `sms-assistant worker` processes")
             try:
                 yield
             finally:
+                await pipeline.stop()
                 await database.dispose()
 
     app = FastAPI(title="sms-assistant", version="0.1.0", lifespan=lifespan)

@@ -7,3 +7,16 @@ UNEXPECTED_ERROR = "Sorry, something unexpected happened. Please try again later
 
 MAX_SMS_CHARS = 1600
 """Twilio refuses a message body longer than this."""
+
+
+def friendly(error: BaseException) -> str:
+    """The texter's message for a failed turn; details go to the log only."""
+    from twilio.base.exceptions import TwilioException
+
+    from graph.errors import UserNotFound
+
+    if isinstance(error, UserNotFound):
+        return USER_NOT_FOUND
+    if isinstance(error, TwilioException):
+        return TWILIO_ERROR
+    return AGENT_ERROR

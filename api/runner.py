@@ -1,54 +1,61 @@
-"""The turn runner: the one function that takes an inbox row to a reply.
+"""The turn runner: the one function that takes an inbox row to a reply on its way out.
 
-The webhook calls it today; the worker and `sms-assistant chat` call the same code, so every text
-takes the same path: claim the row, find the user, run the graph under a per-conversation lock,
-record what was said and how it went.
+The worker (inside `serve`, or `sms-assistant worker`) and `sms-assistant chat` call the same
+code, so every text takes the same path: find the user, run the graph (resuming from its
+checkpoint when an earlier attempt died mid-turn), then hand the reply to exactly one of TwiML
+(a webhook is still waiting) or the outbox (it is not), in the same transaction that marks the
+row done.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-import weakref
 from dataclasses import dataclass
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import replies
+from api.notify import ReplyNotifier
 from graph.context import Context
 from graph.errors import UserNotFound
 from graph.graph import builder
 from graph.model import load_chat_model, planner_name
 from graph.state import InputState
-from stores import inbox, messages, users
+from stores import inbox, messages, outbox, users
 from stores.clock import Clock
 from stores.db import Database
 from stores.interactions import record_interaction
+from stores.models import InboxItem
 from stores.phones import mask_phone
 from stores.settings import Settings
 
 log = logging.getLogger(__name__)
 
 REGISTRATION_SENT = "registration_sent"
+MAX_TURN_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
 class TurnResult:
-    """What to answer: `reply` is None when nothing should be sent."""
+    """What the turn answered (`reply` None: nothing to send) and how it left."""
 
     reply: str | None
     outcome: str
+    delivery: str = inbox.VIA_NONE
 
 
-class TurnFailed(Exception):
-    """The turn could not produce a reply; `cause` says which friendly message fits."""
-
-    def __init__(self, cause: BaseException) -> None:
-        super().__init__(type(cause).__name__)
-        self.cause = cause
+@dataclass(frozen=True)
+class _Answer:
+    reply: str | None
+    outcome: str
+    user_id: int | None = None
+    conversation_id: int | None = None
+    error_class: str | None = None
 
 
 class TurnRunner:
@@ -60,84 +67,70 @@ class TurnRunner:
         settings: Settings,
         clock: Clock,
         chat_model: BaseChatModel | None = None,
+        notifier: ReplyNotifier | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.clock = clock
         self.chat_model = chat_model
+        self.notifier = notifier or ReplyNotifier()
         self.graph = builder.compile(checkpointer=checkpointer)
-        # One turn at a time per conversation, or two turns would fork the checkpoint chain.
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def _lock(self, conversation_id: int) -> asyncio.Lock:
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[conversation_id] = lock
-        return lock
 
     async def run(self, inbox_id: int) -> TurnResult:
-        """Answer one inbox row. Raises TurnFailed (details logged) when the agent fails."""
+        """Claim and answer one row (for callers that own the conversation, like `chat`)."""
         async with self.database.session() as session:
             claimed = await inbox.claim(session, inbox_id=inbox_id, clock=self.clock)
             row = await inbox.get(session, inbox_id=inbox_id)
         if row is None:
             raise LookupError(f"inbox row {inbox_id} does not exist")
         if not claimed:
-            return TurnResult(
-                reply=row.reply if row.state == inbox.DONE else None, outcome="duplicate"
-            )
+            reply = row.reply if row.delivery == inbox.VIA_TWIML else None
+            return TurnResult(reply=reply, outcome="duplicate", delivery=row.delivery or "")
+        return await self.run_claimed(inbox_id)
 
+    async def run_claimed(self, inbox_id: int) -> TurnResult:
+        """Answer a row this caller has claimed (state processing, conversation lock held)."""
+        async with self.database.session() as session:
+            row = await inbox.get(session, inbox_id=inbox_id)
+        if row is None or row.state != inbox.PROCESSING:
+            raise LookupError(f"inbox row {inbox_id} is not claimed")
+        if row.attempts > MAX_TURN_ATTEMPTS:
+            # It crashed the worker every time: answer with an apology rather than loop forever.
+            log.error(
+                "giving up on MessageSid=%s after %d attempts", row.message_sid, row.attempts - 1
+            )
+            answer = _Answer(
+                reply=replies.AGENT_ERROR, outcome="error", error_class="TooManyAttempts"
+            )
+        else:
+            answer = await self._answer(row)
+        delivery = await self._deliver(row, answer)
+        self.notifier.notify(inbox_id)
+        return TurnResult(reply=answer.reply, outcome=answer.outcome, delivery=delivery)
+
+    async def _answer(self, row: InboxItem) -> _Answer:
         async with self.database.session() as session:
             user = await users.get_user_by_phone(session, phone=row.from_number)
             if user is None:
-                result = await self._unknown_sender(session, row.from_number)
-                await inbox.finish(
-                    session,
-                    inbox_id=inbox_id,
-                    outcome=result.outcome,
-                    reply=result.reply,
-                    clock=self.clock,
-                )
-                return result
+                return await self._unknown_sender(session, row.from_number)
             if user.status != "active":
-                result = TurnResult(reply=None, outcome=f"ignored_{user.status}")
-                await inbox.finish(
-                    session, inbox_id=inbox_id, outcome=result.outcome, clock=self.clock
-                )
-                return result
+                return _Answer(reply=None, outcome=f"ignored_{user.status}")
             conversation = await users.get_or_create_conversation(
                 session, user_id=user.id, channel=row.channel, clock=self.clock
             )
-            await messages.record_message(
-                session,
-                conversation_id=conversation.id,
-                direction="inbound",
-                body=row.body,
-                status="received",
-                twilio_sid=row.message_sid,
-                clock=self.clock,
-            )
-        user_id, conversation_id = user.id, conversation.id
-
+            if row.attempts <= 1 or not await messages.has_sid(session, twilio_sid=row.message_sid):
+                await messages.record_message(
+                    session,
+                    conversation_id=conversation.id,
+                    direction="inbound",
+                    body=row.body,
+                    status="received",
+                    twilio_sid=row.message_sid,
+                    clock=self.clock,
+                )
         started = time.perf_counter()
         try:
-            async with self._lock(conversation_id):
-                final = await self.graph.ainvoke(
-                    InputState(messages=[HumanMessage(content=row.body, id=row.message_sid)]),
-                    config={"configurable": {"thread_id": str(conversation_id)}},
-                    context=Context(
-                        user_id=user_id,
-                        conversation_id=conversation_id,
-                        channel=row.channel,
-                        message_sid=row.message_sid,
-                        clock=self.clock,
-                        database=self.database,
-                        chat_model=self.chat_model,
-                        max_plan_steps=self.settings.max_plan_steps,
-                        history_max_messages=self.settings.history_max_messages,
-                    ),
-                )
+            final = await self._run_graph(row, user.id, conversation.id)
         except Exception as error:
             log.error(
                 "turn failed: %s for MessageSid=%s from %s",
@@ -145,30 +138,98 @@ class TurnRunner:
                 row.message_sid,
                 mask_phone(row.from_number),
             )
-            await self._record_failure(
-                inbox_id, row.message_sid, user_id, conversation_id, error, started
+            await self._record_failure(row.message_sid, user.id, conversation.id, error, started)
+            return _Answer(
+                reply=replies.friendly(error),
+                outcome="error",
+                user_id=user.id,
+                conversation_id=conversation.id,
+                error_class=type(error).__name__,
             )
-            raise TurnFailed(error) from error
+        reply = str(final.get("reply") or "") or None
+        return _Answer(
+            reply=reply, outcome="replied", user_id=user.id, conversation_id=conversation.id
+        )
 
-        reply = str(final.get("reply") or "")
+    async def _run_graph(self, row: InboxItem, user_id: int, conversation_id: int) -> Any:
+        config: Any = {"configurable": {"thread_id": str(conversation_id)}}
+        context = Context(
+            user_id=user_id,
+            conversation_id=conversation_id,
+            channel=row.channel,
+            message_sid=row.message_sid,
+            clock=self.clock,
+            database=self.database,
+            chat_model=self.chat_model,
+            max_plan_steps=self.settings.max_plan_steps,
+            history_max_messages=self.settings.history_max_messages,
+        )
+        if row.attempts > 1:
+            # An earlier attempt died. If it got as far as the graph, continue from its last
+            # checkpoint (LangGraph keeps the writes of finished steps) instead of starting
+            # over, so no tool runs twice and a finished turn is not answered twice.
+            snapshot = await self.graph.aget_state(config)
+            values = snapshot.values or {}
+            turn_ids = [m.id for m in values.get("messages", []) if isinstance(m, HumanMessage)]
+            if turn_ids and turn_ids[-1] == row.message_sid:
+                log.info("resuming MessageSid=%s from its checkpoint", row.message_sid)
+                if snapshot.next:
+                    return await self.graph.ainvoke(None, config, context=context)
+                return values
+        message = HumanMessage(content=row.body, id=row.message_sid)
+        return await self.graph.ainvoke(InputState(messages=[message]), config, context=context)
+
+    async def _deliver(self, row: InboxItem, answer: _Answer) -> str:
         async with self.database.session() as session:
-            await messages.record_message(
+            delivery = inbox.VIA_NONE
+            if answer.reply is not None:
+                delivery = await inbox.decide_delivery(
+                    session, inbox_id=row.id, delivery=inbox.VIA_TWIML
+                )
+            await inbox.finish(
                 session,
-                conversation_id=conversation_id,
-                direction="outbound",
-                body=reply,
-                status="replied",
+                inbox_id=row.id,
+                outcome=answer.outcome,
+                reply=answer.reply,
+                error_class=answer.error_class,
                 clock=self.clock,
             )
-            await inbox.finish(
-                session, inbox_id=inbox_id, outcome="replied", reply=reply, clock=self.clock
-            )
-        return TurnResult(reply=reply, outcome="replied")
+            if answer.reply is None:
+                return delivery
+            message_id = None
+            if answer.conversation_id is not None:
+                message = await messages.record_message(
+                    session,
+                    conversation_id=answer.conversation_id,
+                    direction="outbound",
+                    body=answer.reply,
+                    clock=self.clock,
+                    status="replied" if delivery == inbox.VIA_TWIML else "queued",
+                )
+                message_id = message.id
+            if delivery == inbox.VIA_OUTBOX:
+                await outbox.enqueue(
+                    session,
+                    outgoing=outbox.Outgoing(
+                        idempotency_key=f"reply:{row.message_sid}:1",
+                        kind="registration" if answer.outcome == REGISTRATION_SENT else "reply",
+                        to_number=row.from_number,
+                        channel=row.channel,
+                        from_address=row.to_number,
+                        body=answer.reply,
+                        user_id=answer.user_id,
+                        conversation_id=answer.conversation_id,
+                        inbox_id=row.id,
+                        message_id=message_id,
+                    ),
+                    clock=self.clock,
+                )
+        return delivery
 
-    async def _unknown_sender(self, session: AsyncSession, phone: str) -> TurnResult:
+    async def _unknown_sender(self, session: AsyncSession, phone: str) -> _Answer:
         log.info("inbound from unregistered number %s", mask_phone(phone))
         if self.settings.unknown_sender_policy == "silent":
-            return TurnResult(reply=None, outcome="ignored_unknown")
+            return _Answer(reply=None, outcome="ignored_unknown")
         already = await inbox.count_outcomes_since(
             session,
             from_number=phone,
@@ -177,31 +238,23 @@ class TurnRunner:
             clock=self.clock,
         )
         if already:
-            return TurnResult(reply=None, outcome="ignored_unknown")
-        return TurnResult(reply=self.settings.unknown_sender_message, outcome=REGISTRATION_SENT)
+            return _Answer(reply=None, outcome="ignored_unknown")
+        return _Answer(reply=self.settings.unknown_sender_message, outcome=REGISTRATION_SENT)
 
     async def _record_failure(
         self,
-        inbox_id: int,
         message_sid: str,
         user_id: int,
         conversation_id: int,
         error: BaseException,
         started: float,
     ) -> None:
-        error_class = type(error).__name__
+        gone = isinstance(error, UserNotFound)  # the user row (and its FKs) no longer exist
         async with self.database.session() as session:
-            await inbox.finish(
-                session,
-                inbox_id=inbox_id,
-                outcome="error",
-                error_class=error_class,
-                clock=self.clock,
-            )
             await record_interaction(
                 session,
-                user_id=user_id if not isinstance(error, UserNotFound) else None,
-                conversation_id=conversation_id if not isinstance(error, UserNotFound) else None,
+                user_id=None if gone else user_id,
+                conversation_id=None if gone else conversation_id,
                 message_sid=message_sid,
                 planner=planner_name(self.chat_model or load_chat_model()),
                 nodes=[],
@@ -209,6 +262,6 @@ class TurnRunner:
                 steps=0,
                 latency_ms=int((time.perf_counter() - started) * 1000),
                 outcome="error",
-                error_class=error_class,
+                error_class=type(error).__name__,
                 clock=self.clock,
             )

@@ -77,7 +77,12 @@ async def claim(session: AsyncSession, *, inbox_id: int, clock: Clock) -> bool:
     result = await session.execute(
         update(InboxItem)
         .where(InboxItem.id == inbox_id, InboxItem.state == RECEIVED)
-        .values(state=PROCESSING, attempts=InboxItem.attempts + 1, updated_at=clock.now())
+        .values(
+            state=PROCESSING,
+            attempts=InboxItem.attempts + 1,
+            claimed_at=clock.now(),
+            updated_at=clock.now(),
+        )
     )
     return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
@@ -91,6 +96,7 @@ async def finish(
     reply: str | None = None,
     error_class: str | None = None,
 ) -> None:
+    """Record how the turn ended. Call decide_delivery first when there is a reply."""
     state = FAILED if error_class else DONE
     await session.execute(
         update(InboxItem)
@@ -103,6 +109,12 @@ async def finish(
             updated_at=clock.now(),
         )
     )
+    if reply is None:
+        await session.execute(
+            update(InboxItem)
+            .where(InboxItem.id == inbox_id, InboxItem.delivery.is_(None))
+            .values(delivery=VIA_NONE)
+        )
 
 
 async def count_outcomes_since(
@@ -115,4 +127,104 @@ async def count_outcomes_since(
         InboxItem.outcome == outcome,
         InboxItem.received_at >= since,
     )
+    return int((await session.execute(query)).scalar_one())
+
+
+@dataclass(frozen=True)
+class Candidate:
+    inbox_id: int
+    from_number: str
+    channel: str
+
+    @property
+    def conversation_key(self) -> str:
+        """Turns are serialised per sender and channel: the conversation, before any lookup."""
+        return f"{self.channel}:{self.from_number}"
+
+
+async def candidates(session: AsyncSession, *, limit: int = 20) -> list[Candidate]:
+    """Oldest received rows first; on Postgres, rows another worker is claiming are skipped."""
+    query = (
+        select(InboxItem.id, InboxItem.from_number, InboxItem.channel)
+        .where(InboxItem.state == RECEIVED)
+        .order_by(InboxItem.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [Candidate(*row) for row in (await session.execute(query)).all()]
+
+
+async def has_earlier_open(session: AsyncSession, *, candidate: Candidate) -> bool:
+    """Is an older text of the same conversation still waiting or running? (arrival order)"""
+    query = (
+        select(InboxItem.id)
+        .where(
+            InboxItem.from_number == candidate.from_number,
+            InboxItem.channel == candidate.channel,
+            InboxItem.id < candidate.inbox_id,
+            InboxItem.state.in_((RECEIVED, PROCESSING)),
+        )
+        .limit(1)
+    )
+    return (await session.execute(query)).first() is not None
+
+
+async def processing_rows(session: AsyncSession) -> list[Candidate]:
+    query = select(InboxItem.id, InboxItem.from_number, InboxItem.channel).where(
+        InboxItem.state == PROCESSING
+    )
+    return [Candidate(*row) for row in (await session.execute(query)).all()]
+
+
+async def requeue(session: AsyncSession, *, inbox_id: int, clock: Clock) -> None:
+    """Give an orphaned row (its worker died) back to the queue; nobody waits for it in a
+    webhook any more, so its reply must go out by REST."""
+    await session.execute(
+        update(InboxItem)
+        .where(InboxItem.id == inbox_id, InboxItem.state == PROCESSING)
+        .values(state=RECEIVED, updated_at=clock.now())
+    )
+    await session.execute(
+        update(InboxItem)
+        .where(InboxItem.id == inbox_id, InboxItem.delivery.is_(None))
+        .values(delivery=VIA_OUTBOX)
+    )
+
+
+VIA_TWIML, VIA_OUTBOX, VIA_NONE = "twiml", "outbox", "none"
+
+
+async def decide_delivery(session: AsyncSession, *, inbox_id: int, delivery: str) -> str:
+    """Set how the reply leaves, if nobody decided yet; returns the decision in force.
+
+    The webhook (at its deadline) and the worker (when its turn ends) race for this: exactly one
+    of TwiML or the outbox wins, so a reply is sent once and never dropped.
+    """
+    await session.execute(
+        update(InboxItem)
+        .where(InboxItem.id == inbox_id, InboxItem.delivery.is_(None))
+        .values(delivery=delivery)
+    )
+    query = select(InboxItem.delivery).where(InboxItem.id == inbox_id)
+    return str((await session.execute(query)).scalar_one())
+
+
+async def abandon_stale_waits(session: AsyncSession, *, older_than: float, clock: Clock) -> int:
+    """Rows whose webhook must have answered long ago (its process died): reply by REST."""
+    cutoff = clock.now() - timedelta(seconds=older_than)
+    result = await session.execute(
+        update(InboxItem)
+        .where(
+            InboxItem.delivery.is_(None),
+            InboxItem.state.in_((RECEIVED, PROCESSING)),
+            InboxItem.received_at < cutoff,
+        )
+        .values(delivery=VIA_OUTBOX)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def queue_depth(session: AsyncSession) -> int:
+    query = select(func.count(InboxItem.id)).where(InboxItem.state.in_((RECEIVED, PROCESSING)))
     return int((await session.execute(query)).scalar_one())

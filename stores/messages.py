@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores.clock import Clock
@@ -34,6 +34,26 @@ async def record_message(
     session.add(message)
     await session.flush()
     return message
+
+
+async def has_sid(session: AsyncSession, *, twilio_sid: str) -> bool:
+    query = select(Message.id).where(Message.twilio_sid == twilio_sid)
+    return (await session.execute(query)).first() is not None
+
+
+async def update_delivery(
+    session: AsyncSession,
+    *,
+    message_id: int,
+    status: str,
+    clock: Clock,
+    twilio_sid: str | None = None,
+) -> None:
+    """Fill in what Twilio said about an outbound message (its SID, then status callbacks)."""
+    values: dict[str, object] = {"status": status, "updated_at": clock.now()}
+    if twilio_sid is not None:
+        values["twilio_sid"] = twilio_sid
+    await session.execute(update(Message).where(Message.id == message_id).values(**values))
 
 
 async def recent_messages(

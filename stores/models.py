@@ -80,7 +80,10 @@ class Message(Base):
 
 class InboxItem(Base):
     __tablename__ = "inbox"
-    __table_args__ = (Index("ix_inbox_from_received", "from_number", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbox_from_received", "from_number", "received_at"),
+        Index("ix_inbox_state_id", "state", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -95,6 +98,10 @@ class InboxItem(Base):
     reply: Mapped[str | None] = mapped_column(Text, nullable=True)
     error_class: Mapped[str | None] = mapped_column(String(128), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivery: Mapped[str | None] = mapped_column(
+        String(16), nullable=True, doc="how the reply left: twiml, outbox or none"
+    )
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -122,10 +129,76 @@ class Interaction(Base):
 
 class Note(Base):
     __tablename__ = "notes"
-    __table_args__ = (UniqueConstraint("user_id", "number", name="uq_notes_user_number"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "number", name="uq_notes_user_number"),
+        UniqueConstraint("source_key", name="uq_notes_source_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer, doc="per-user running number the texter sees")
     text: Mapped[str] = mapped_column(Text)
+    source_key: Mapped[str | None] = mapped_column(
+        String(128),
+        nullable=True,
+        doc="the tool call that wrote it, so a resumed turn never saves the same note twice",
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxItem(Base):
+    """One outbound SMS to send through the REST API, exactly once per idempotency key."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), doc="reply, registration, reminder, retry")
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), nullable=True
+    )
+    inbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbox.id", ondelete="SET NULL"), nullable=True
+    )
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"),
+        nullable=True,
+        doc="the conversation log entry whose SID and status this send fills in",
+    )
+    to_number: Mapped[str] = mapped_column(String(20), doc="E.164")
+    channel: Mapped[str] = mapped_column(String(16), doc="sms or whatsapp")
+    from_address: Mapped[str | None] = mapped_column(
+        String(40), nullable=True, doc="the number the texter wrote to; None: the default sender"
+    )
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(
+        String(16), doc="pending/sending/sent/delivered/failed/refused"
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivery_retries: Mapped[int] = mapped_column(
+        Integer, default=0, doc="resends after an undelivered status callback (at most one)"
+    )
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    twilio_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error_class: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ServiceFlag(Base):
+    """Process-wide switches that every worker must see, e.g. sending paused after a 20003."""
+
+    __tablename__ = "service_flags"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+

@@ -9,10 +9,20 @@ from stores.clock import Clock
 from stores.models import Note
 
 
-async def add_note(session: AsyncSession, *, user_id: int, text: str, clock: Clock) -> Note:
+async def add_note(
+    session: AsyncSession, *, user_id: int, text: str, clock: Clock, source_key: str | None = None
+) -> Note:
+    """Save a note. With `source_key`, saving again (a resumed turn) returns the first note."""
+    if source_key is not None:
+        query = select(Note).where(Note.user_id == user_id, Note.source_key == source_key)
+        existing = (await session.execute(query)).scalar_one_or_none()
+        if existing is not None:
+            return existing
     highest = select(func.coalesce(func.max(Note.number), 0)).where(Note.user_id == user_id)
     number = int((await session.execute(highest)).scalar_one()) + 1
-    note = Note(user_id=user_id, number=number, text=text, created_at=clock.now())
+    note = Note(
+        user_id=user_id, number=number, text=text, source_key=source_key, created_at=clock.now()
+    )
     session.add(note)
     await session.flush()
     return note

@@ -58,6 +58,21 @@ class Settings(BaseSettings):
     unknown_sender_message: str = (
         "This number isn't registered with this assistant. Ask its operator to add you."
     )
+    reply_deadline_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=14,
+        description="How long the webhook waits for its turn (Twilio: 15 s).",
+    )
+    serve_embedded_worker: Literal["auto", "on", "off"] = Field(
+        default="auto", description="Run turns and sends inside `serve` (auto: on for SQLite)."
+    )
+    turn_concurrency: int = Field(default=4, ge=1, le=64)
+    worker_poll_seconds: float = Field(default=0.5, gt=0, le=30)
+    send_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    send_inline_attempts: int = Field(default=4, ge=1, le=10)
+    send_retry_initial_seconds: float = Field(default=0.5, ge=0, le=30)
+    send_max_attempts: int = Field(default=6, ge=1, le=50)
     max_plan_steps: int = Field(default=6, ge=1, le=25)
     history_max_messages: int = Field(default=40, ge=4, le=1000)
 
@@ -129,6 +144,17 @@ class Settings(BaseSettings):
                 "Configuration error: TWILIO_AUTH_TOKEN is required to verify Twilio signatures "
                 "(set it, or TWILIO_VALIDATE_SIGNATURE=false for local experiments only)"
             )
+
+    @property
+    def twilio_rest_configured(self) -> bool:
+        return self.twilio_account_sid is not None and self.twilio_auth_token is not None
+
+    def runs_embedded_worker(self) -> bool:
+        if self.serve_embedded_worker == "auto":
+            from stores.db import is_sqlite
+
+            return is_sqlite(self.database_url)
+        return self.serve_embedded_worker == "on"
 
     @property
     def llm_configured(self) -> bool:

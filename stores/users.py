@@ -11,7 +11,7 @@ from stores.db import Database
 from stores.models import Conversation, User
 from stores.phones import normalise_phone
 
-USER_STATUSES = ("active", "opted_out", "blocked")
+USER_STATUSES = ("active", "opted_out", "blocked", "invalid_number")
 
 
 class UserExists(ValueError):
@@ -54,6 +54,17 @@ async def remove_user(session: AsyncSession, *, phone: str) -> bool:
     """Delete the user and, through ON DELETE CASCADE, their conversations, messages and notes."""
     result = await session.execute(delete(User).where(User.phone == phone))
     return (result.rowcount or 0) > 0  # type: ignore[attr-defined]
+
+
+async def set_status(session: AsyncSession, *, phone: str, status: str, clock: Clock) -> bool:
+    if status not in USER_STATUSES:
+        raise ValueError(f"unknown user status {status!r}")
+    user = await get_user_by_phone(session, phone=phone)
+    if user is None:
+        return False
+    user.status, user.updated_at = status, clock.now()
+    await session.flush()
+    return True
 
 
 async def remove_user_and_history(database: Database, *, phone: str) -> bool:

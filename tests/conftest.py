@@ -138,6 +138,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "twilio_auth_token": AUTH_TOKEN,
         "twilio_validate_signature": True,
         "public_base_url": PUBLIC_BASE_URL,
+        "serve_embedded_worker": "on",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -34,7 +34,13 @@ async def save_note(text: str, runtime: ToolRuntime[Any, Any]) -> str:
         return f"That note is too long ({len(text)} characters; the limit is {MAX_NOTE_CHARS})."
     ctx, user = context(runtime), current_user(runtime)
     async with ctx.database.session() as session:
-        note = await notes_store.add_note(session, user_id=user["id"], text=text, clock=ctx.clock)
+        note = await notes_store.add_note(
+            session,
+            user_id=user["id"],
+            text=text,
+            clock=ctx.clock,
+            source_key=runtime.tool_call_id,
+        )
     return f"Saved note #{note.number}: {note.text}"
 
 

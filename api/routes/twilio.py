@@ -1,4 +1,4 @@
-"""POST /twilio/sms: Twilio's inbound-message webhook."""
+"""Twilio's webhooks: POST /twilio/sms (inbound texts) and POST /twilio/status (delivery)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import logging
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from twilio.base.exceptions import TwilioException
+from starlette.datastructures import FormData
 
 from api import replies, twiml
-from api.deps import ClockDep, DatabaseDep, RunnerDep, SettingsDep
+from api.deps import ClockDep, DatabaseDep, PipelineDep, SettingsDep
 from api.forms import BadForm, inbound_from_form, read_form
-from api.runner import TurnFailed
+from api.sender import apply_status_callback
 from api.signature import is_valid_signature
-from graph.errors import UserNotFound
 from stores import inbox
 from stores.phones import mask_phone
+from stores.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/twilio", tags=["twilio"])
@@ -25,42 +25,51 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": message})
 
 
-@router.post("/sms", response_class=Response)
-async def inbound_sms(
-    request: Request,
-    settings: SettingsDep,
-    database: DatabaseDep,
-    runner: RunnerDep,
-    clock: ClockDep,
-) -> Response:
+async def _verified_form(request: Request, settings: Settings) -> FormData | JSONResponse:
+    """The posted form if it is one and Twilio signed it; otherwise the error to answer."""
     try:
         form = await read_form(request)
     except BadForm as error:
         return _error(error.status, str(error))
-
     if settings.twilio_validate_signature:
         token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
         if not is_valid_signature(
             request, form, auth_token=token, public_base_url=settings.public_base_url
         ):
-            log.warning("rejected webhook with a missing or invalid X-Twilio-Signature")
+            log.warning(
+                "rejected %s with a missing or invalid X-Twilio-Signature", request.url.path
+            )
             return _error(403, "invalid or missing X-Twilio-Signature")
+    return form
 
+
+@router.post("/sms", response_class=Response)
+async def inbound_sms(
+    request: Request,
+    settings: SettingsDep,
+    database: DatabaseDep,
+    pipeline: PipelineDep,
+    clock: ClockDep,
+) -> Response:
+    form = await _verified_form(request, settings)
+    if isinstance(form, JSONResponse):
+        return form
     try:
         inbound = inbound_from_form(form, default_region=settings.default_region)
     except BadForm as error:
         return _error(error.status, str(error))
 
+    # Committed before anything else happens to it: from here on the text cannot be lost.
     async with database.session() as session:
         row, is_new = await inbox.receive(session, inbound=inbound, clock=clock)
     if not is_new:
         log.info("duplicate delivery of MessageSid=%s", inbound.message_sid)
-        return twiml.render(row.reply if row.state == inbox.DONE else None)
+        already = row.delivery == inbox.VIA_TWIML and row.state in (inbox.DONE, inbox.FAILED)
+        return twiml.render(row.reply if already else None)
 
+    pipeline.signal.wake()
     try:
-        result = await runner.run(row.id)
-    except TurnFailed as failure:
-        return twiml.render(_friendly(failure.cause))
+        reply = await pipeline.wait_for_reply(row.id, settings.reply_deadline_seconds)
     except Exception as error:
         log.exception(
             "webhook failed: %s for MessageSid=%s from %s",
@@ -69,12 +78,30 @@ async def inbound_sms(
             mask_phone(inbound.from_number),
         )
         return twiml.render(replies.UNEXPECTED_ERROR)
-    return twiml.render(result.reply)
+    return twiml.render(reply)
 
 
-def _friendly(cause: BaseException) -> str:
-    if isinstance(cause, UserNotFound):
-        return replies.USER_NOT_FOUND
-    if isinstance(cause, TwilioException):
-        return replies.TWILIO_ERROR
-    return replies.AGENT_ERROR
+@router.post("/status")
+async def delivery_status(
+    request: Request, settings: SettingsDep, database: DatabaseDep, clock: ClockDep
+) -> Response:
+    form = await _verified_form(request, settings)
+    if isinstance(form, JSONResponse):
+        return form
+    sid = str(form.get("MessageSid") or "").strip()
+    status = str(form.get("MessageStatus") or form.get("SmsStatus") or "").strip().lower()
+    if not sid or not status:
+        return _error(400, "missing required field(s): MessageSid and MessageStatus")
+    raw_code = str(form.get("ErrorCode") or "").strip()
+    if raw_code and not raw_code.isdigit():
+        return _error(400, "ErrorCode must be a number")
+    known = await apply_status_callback(
+        database,
+        twilio_sid=sid,
+        status=status[:16],
+        error_code=int(raw_code) if raw_code else None,
+        clock=clock,
+    )
+    if not known:
+        log.info("status callback for unknown MessageSid=%s", sid)
+    return Response(status_code=204)

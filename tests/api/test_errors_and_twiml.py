@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ET
 from twilio.base.exceptions import TwilioRestException
 
 from api import replies, twiml
-from api.routes.twilio import _friendly
+from api.replies import friendly as _friendly
 from graph.errors import UserNotFound
 
 

@@ -1,7 +1,10 @@
 """The tools node runs the registry's tools for the injected user only."""
 
-from langchain_core.messages import AIMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.graph import START, StateGraph
 
+from graph.context import Context
+from graph.nodes.tools import tools as tools_node
 from stores import notes
 from tests.helpers import ScriptedModel, add_user, tool_call, turn
 
@@ -47,3 +50,24 @@ async def test_bad_arguments_come_back_as_an_error_the_model_can_fix(database, c
     error = next(m for m in final["messages"] if isinstance(m, ToolMessage))
     assert error.status == "error"
     assert final["reply"] == "Which note?"
+
+
+async def test_the_same_tool_call_run_twice_saves_one_note(database, clock):
+    """A turn resumed after a crash may run a tool call again; it must not duplicate the note."""
+    from graph.state import State
+
+    ann = await add_user(database, clock, "+14155550123")
+    call = tool_call("save_note", text="gate code 4412")
+    state = State(
+        user={"id": ann.id, "phone": ann.phone, "name": "Ann", "timezone": "UTC"},
+        messages=[HumanMessage("note: gate code 4412"), call],
+    )
+    only_tools = StateGraph(State, context_schema=Context)
+    only_tools.add_node("tools", tools_node)
+    only_tools.add_edge(START, "tools")
+    graph = only_tools.compile()
+    for _ in range(2):
+        result = await graph.ainvoke(state, context=Context(database=database, clock=clock))
+        assert result["messages"][-1].content == "Saved note #1: gate code 4412"
+    async with database.session() as session:
+        assert await notes.count_notes(session, user_id=ann.id) == 1

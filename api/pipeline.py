@@ -1,0 +1,116 @@
+"""The message pipeline of one process: runner, turn worker, outbox sender, and the webhook's
+deadline-aware wait for its reply."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from api.locks import locks_for
+from api.notify import ReplyNotifier, WorkSignal
+from api.runner import TurnRunner
+from api.sender import LogTransport, OutboxSender, Transport, TwilioTransport
+from api.worker import TurnWorker
+from stores import inbox
+from stores.clock import Clock
+from stores.db import Database
+from stores.settings import Settings
+
+log = logging.getLogger(__name__)
+
+WAIT_POLL_SECONDS = 0.2
+"""How often a waiting webhook looks at its row when no in-process wake-up comes (another
+process runs the turn, or the wake-up raced the wait)."""
+
+
+def default_transport(settings: Settings) -> Transport:
+    if settings.twilio_rest_configured:
+        return TwilioTransport(settings)
+    log.warning(
+        "TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN not both set: late replies and other REST sends "
+        "are logged, not sent"
+    )
+    return LogTransport()
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        checkpointer: BaseCheckpointSaver[str],
+        clock: Clock,
+        chat_model: BaseChatModel | None = None,
+        transport: Transport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.clock = clock
+        self.notifier = ReplyNotifier()
+        self.signal = WorkSignal()
+        self.runner = TurnRunner(
+            database=database,
+            checkpointer=checkpointer,
+            settings=settings,
+            clock=clock,
+            chat_model=chat_model,
+            notifier=self.notifier,
+        )
+        self.worker = TurnWorker(
+            runner=self.runner,
+            database=database,
+            locks=locks_for(database.engine),
+            clock=clock,
+            concurrency=settings.turn_concurrency,
+            poll_seconds=settings.worker_poll_seconds,
+            reply_deadline_seconds=settings.reply_deadline_seconds,
+            signal=self.signal,
+        )
+        self.transport = transport or default_transport(settings)
+        self.sender = OutboxSender(
+            database=database, transport=self.transport, settings=settings, clock=clock
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start_background(self) -> None:
+        """Run the worker and the sender in this process until stop()."""
+        self._tasks = [
+            asyncio.create_task(self.worker.run_forever(), name="turn-worker"),
+            asyncio.create_task(self.sender.run_forever(), name="outbox-sender"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.worker.stop()
+        await self.transport.close()
+
+    async def wait_for_reply(self, inbox_id: int, deadline_seconds: float) -> str | None:
+        """The reply if the turn ends within the deadline (TwiML), else None: the reply will
+        go out through the outbox. Exactly one of the two happens (inbox.decide_delivery)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + deadline_seconds
+        while True:
+            async with self.database.session() as session:
+                row = await inbox.get(session, inbox_id=inbox_id)
+            if row is None or row.delivery in (inbox.VIA_OUTBOX, inbox.VIA_NONE):
+                return None
+            if row.delivery == inbox.VIA_TWIML:
+                return row.reply
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                async with self.database.session() as session:
+                    decision = await inbox.decide_delivery(
+                        session, inbox_id=inbox_id, delivery=inbox.VIA_OUTBOX
+                    )
+                    row = await inbox.get(session, inbox_id=inbox_id)
+                return row.reply if decision == inbox.VIA_TWIML and row else None
+            await self.notifier.wait(inbox_id, min(remaining, WAIT_POLL_SECONDS))

@@ -1,0 +1,161 @@
+"""The turn worker: claims inbox rows and runs them, one turn at a time per conversation.
+
+Runs inside `serve` on SQLite (one process) and as `sms-assistant worker` processes on Postgres,
+where any number of them coordinate through the database only: candidate rows are read with
+FOR UPDATE SKIP LOCKED, the conversation's advisory lock is taken before the claim and held for
+the whole turn, and a text waits while an older one of its conversation is unanswered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from api.locks import ConversationLocks
+from api.notify import WorkSignal
+from api.runner import TurnRunner
+from stores import inbox
+from stores.clock import Clock
+from stores.db import Database
+from stores.inbox import Candidate
+
+log = logging.getLogger(__name__)
+
+RECOVERY_EVERY_SECONDS = 15.0
+
+
+class TurnWorker:
+    def __init__(
+        self,
+        *,
+        runner: TurnRunner,
+        database: Database,
+        locks: ConversationLocks,
+        clock: Clock,
+        concurrency: int,
+        poll_seconds: float,
+        reply_deadline_seconds: float,
+        signal: WorkSignal | None = None,
+    ) -> None:
+        self.runner = runner
+        self.database = database
+        self.locks = locks
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.reply_deadline_seconds = reply_deadline_seconds
+        self.signal = signal or WorkSignal()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def run_forever(self) -> None:
+        last_recovery = None
+        while True:
+            try:
+                now = asyncio.get_running_loop().time()
+                if last_recovery is None or now - last_recovery > RECOVERY_EVERY_SECONDS:
+                    await self.recover()
+                    last_recovery = now
+                started = await self.start_available()
+            except Exception as error:
+                log.error("turn worker: %s; retrying", type(error).__name__)
+                started = 0
+            if not started:
+                await self.signal.wait(self.poll_seconds)
+
+    async def start_available(self) -> int:
+        """Claim what can run now (free slots, free conversations) and start it."""
+        started = 0
+        while not self._slots.locked():
+            claimed = await self._claim_one()
+            if claimed is None:
+                break
+            await self._slots.acquire()
+            task = asyncio.create_task(self._run(claimed))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        return started
+
+    async def drain(self) -> None:
+        """Run until nothing is left to claim and every started turn has finished (tests, CLI)."""
+        while True:
+            await self.start_available()
+            if not self._tasks:
+                if await self._claim_peek() is None:
+                    return
+                await asyncio.sleep(0.01)
+                continue
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _claim_peek(self) -> Candidate | None:
+        async with self.database.session() as session:
+            found = await inbox.candidates(session, limit=1)
+        return found[0] if found else None
+
+    async def _claim_one(self) -> Candidate | None:
+        async with self.database.session() as session:
+            found = await inbox.candidates(session, limit=20)
+        for candidate in found:
+            if not await self.locks.try_acquire(candidate.conversation_key):
+                continue
+            claimed = False
+            try:
+                async with self.database.session() as session:
+                    if not await inbox.has_earlier_open(session, candidate=candidate):
+                        claimed = await inbox.claim(
+                            session, inbox_id=candidate.inbox_id, clock=self.clock
+                        )
+            finally:
+                if not claimed:
+                    await self.locks.release(candidate.conversation_key)
+            if claimed:
+                return candidate
+        return None
+
+    async def _run(self, candidate: Candidate) -> None:
+        try:
+            await self.runner.run_claimed(candidate.inbox_id)
+        except Exception as error:
+            log.exception(
+                "turn for inbox row %s crashed: %s", candidate.inbox_id, type(error).__name__
+            )
+        finally:
+            await self.locks.release(candidate.conversation_key)
+            self._slots.release()
+            self.signal.wake()  # the conversation's next text may be waiting
+
+    async def recover(self) -> None:
+        """Requeue rows whose worker died mid-turn; route replies nobody waits for to REST.
+
+        A row is orphaned when it is `processing` but its conversation lock is free: a live
+        worker holds the lock for the whole turn.
+        """
+        async with self.database.session() as session:
+            running = await inbox.processing_rows(session)
+            stale = await inbox.abandon_stale_waits(
+                session, older_than=self.reply_deadline_seconds + 5, clock=self.clock
+            )
+        requeued = 0
+        for candidate in running:
+            if not await self.locks.try_acquire(candidate.conversation_key):
+                continue
+            try:
+                async with self.database.session() as session:
+                    await inbox.requeue(session, inbox_id=candidate.inbox_id, clock=self.clock)
+                requeued += 1
+            finally:
+                await self.locks.release(candidate.conversation_key)
+        if requeued or stale:
+            log.warning(
+                "recovery: %d interrupted turn(s) requeued, %d late reply(ies) -> REST",
+                requeued,
+                stale,
+            )

@@ -106,6 +106,7 @@ def serve(
 
     from api.logs import configure_logging
     from api.main import create_app
+    from api.tracing import configure_tracing
 
     config = settings()
     try:
@@ -114,7 +115,16 @@ def serve(
         fail(str(error), code=2)
     require_current_schema(config)
     configure_logging(config.log_level)
-    uvicorn.run(create_app(config), host=host, port=port, log_level=config.log_level.lower())
+    configure_tracing()
+    # log_config=None: uvicorn's lines go through our JSON handler instead of its own format.
+    uvicorn.run(
+        create_app(config),
+        host=host,
+        port=port,
+        log_level=config.log_level.lower(),
+        log_config=None,
+        access_log=False,
+    )
 
 
 def _phone(raw: str, config: Settings) -> str:
@@ -305,6 +315,9 @@ def simulate(
 
 
 def main() -> None:
+    from api import cli_worker
+
+    cli_worker.register(app)
     try:
         app()
     except ConfigurationError as error:

@@ -9,9 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from langchain_core.language_models import BaseChatModel
 
+from api import admin
 from api.logs import silence_chatty_loggers
 from api.pipeline import Pipeline
-from api.routes import health, twilio
+from api.request_context import RequestContextMiddleware
+from api.routes import health, metrics, twilio
 from api.sender import Transport
 from stores.checkpointer import open_checkpointer
 from stores.clock import Clock, SystemClock
@@ -68,4 +70,7 @@ def create_app(
     app = FastAPI(title="sms-assistant", version="0.1.0", lifespan=lifespan)
     app.include_router(twilio.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
+    admin.install(app)
+    app.add_middleware(RequestContextMiddleware)
     return app

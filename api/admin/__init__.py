@@ -1,0 +1,44 @@
+"""The operator's admin: HTML pages under /admin, a JSON API under /admin/api, static assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from api.admin import api_routes, pages
+from api.admin.auth import AdminDenied
+from api.admin.responses import AdminError, install_error_handlers, json_error
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/admin/api") or not path.startswith("/admin")
+
+
+async def _denied(request: Request, error: Exception) -> Response:
+    assert isinstance(error, AdminDenied)
+    if _wants_json(request):
+        return json_error(error.status, error.message)
+    return pages.denied_page(request, error)
+
+
+async def _refused(request: Request, error: Exception) -> Response:
+    assert isinstance(error, AdminError)
+    if _wants_json(request):
+        return json_error(error.status, error.message)
+    return pages.render(request, "error.html", None, error.status, message=error.message)
+
+
+def install(app: FastAPI) -> None:
+    """Add the admin's routes, assets and error handling to the app."""
+    install_error_handlers(app)
+    app.add_exception_handler(AdminDenied, _denied)
+    app.add_exception_handler(AdminError, _refused)
+    app.include_router(api_routes.router)
+    app.include_router(pages.router)
+    app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")

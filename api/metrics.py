@@ -1,0 +1,289 @@
+"""Prometheus metrics: the objects, the helpers the pipeline calls, and what we count ourselves.
+
+Three sources feed them:
+- helpers the message pipeline calls where the event happens (`record_webhook`, `record_send`,
+  `record_opt_out`, `record_rate_limit_hit`);
+- a LangChain callback handler installed process-wide (`TurnMetricsHandler`): every graph run,
+  tool call and model call reports here without the runner passing anything;
+- gauges read from the database at scrape time (`refresh_database_gauges`): queue depths and how
+  many users are in each state.
+
+Labels never carry phone numbers, bodies or ids, so cardinality stays small and nothing personal
+leaves through /metrics. One registry per process; with several processes each exposes its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextvars import ContextVar
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.outputs import LLMResult
+from langchain_core.tracers.context import register_configure_hook
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy import column, func, select, table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stores.models import InboxItem, User
+
+log = logging.getLogger(__name__)
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+WEBHOOKS = Counter(
+    "sms_webhooks",
+    "Inbound Twilio webhooks by how they ended (replied, duplicate, ignored_*, rejected, ...).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+HTTP_REQUESTS = Counter(
+    "sms_http_requests",
+    "HTTP requests by route template, method and status code.",
+    ["route", "method", "status"],
+    registry=REGISTRY,
+)
+HTTP_LATENCY = Histogram(
+    "sms_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route template.",
+    ["route"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30),
+    registry=REGISTRY,
+)
+TURN_LATENCY = Histogram(
+    "sms_turn_duration_seconds",
+    "Wall time of one agent turn (a graph run), by outcome (ok, fallback, error).",
+    ["outcome"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 12, 20, 30, 60),
+    registry=REGISTRY,
+)
+TOOL_CALLS = Counter(
+    "sms_tool_calls",
+    "Tool calls made by the planner, by tool and outcome (ok, error).",
+    ["tool", "outcome"],
+    registry=REGISTRY,
+)
+LLM_TOKENS = Counter(
+    "sms_llm_tokens",
+    "Tokens the chat model reported, by model and kind (input, output).",
+    ["model", "kind"],
+    registry=REGISTRY,
+)
+OUTBOUND_SENDS = Counter(
+    "sms_outbound_sends",
+    "Outbound REST sends by result (sent, failed, refused, retry, delivered, undelivered).",
+    ["status"],
+    registry=REGISTRY,
+)
+OPT_OUTS = Counter(
+    "sms_opt_outs",
+    "Opt-outs by source (keyword: the texter sent STOP; admin: an operator set it).",
+    ["source"],
+    registry=REGISTRY,
+)
+OPT_INS = Counter(
+    "sms_opt_ins",
+    "Opt-ins after an opt-out, by source (keyword: START; admin).",
+    ["source"],
+    registry=REGISTRY,
+)
+RATE_LIMIT_HITS = Counter(
+    "sms_rate_limit_hits",
+    "Requests refused or deferred by a rate limit, by which limit.",
+    ["limit"],
+    registry=REGISTRY,
+)
+QUEUE_DEPTH = Gauge(
+    "sms_queue_depth",
+    "Rows waiting to be worked on: inbox (received, processing), outbox (pending, sending).",
+    ["queue", "state"],
+    registry=REGISTRY,
+)
+USERS = Gauge("sms_users", "Registered users by status.", ["status"], registry=REGISTRY)
+DATABASE_UP = Gauge(
+    "sms_metrics_database_up",
+    "1 when the last scrape could read the database gauges, else 0.",
+    registry=REGISTRY,
+)
+
+# Through a bare table so this module does not depend on the outbox model's other columns.
+_OUTBOX = table("outbox", column("state"))
+INBOX_WAITING = ("received", "processing")
+OUTBOX_WAITING = ("pending", "sending")
+USER_STATUSES = ("active", "opted_out", "blocked")
+
+
+# --- helpers for the pipeline (call them where the event happens) ---------------------------
+
+
+def record_webhook(outcome: str) -> None:
+    """One inbound webhook finished with `outcome` (use the inbox outcome or a short reason)."""
+    WEBHOOKS.labels(outcome=_label(outcome)).inc()
+
+
+def record_send(status: str) -> None:
+    """One REST send attempt (or status callback) ended with `status`."""
+    OUTBOUND_SENDS.labels(status=_label(status)).inc()
+
+
+def record_opt_out(source: str) -> None:
+    OPT_OUTS.labels(source=_label(source)).inc()
+
+
+def record_opt_in(source: str) -> None:
+    OPT_INS.labels(source=_label(source)).inc()
+
+
+def record_rate_limit_hit(limit: str) -> None:
+    RATE_LIMIT_HITS.labels(limit=_label(limit)).inc()
+
+
+def observe_http(route: str, method: str, status: int, seconds: float) -> None:
+    HTTP_REQUESTS.labels(route=route, method=method, status=str(status)).inc()
+    HTTP_LATENCY.labels(route=route).observe(seconds)
+
+
+def _label(value: str, limit: int = 48) -> str:
+    """Label values come from code, but cap them so a bug cannot explode cardinality."""
+    return (value or "unknown")[:limit]
+
+
+# --- scrape-time gauges from the database -----------------------------------------------------
+
+
+async def refresh_database_gauges(session: AsyncSession) -> None:
+    """Set queue depths and user counts from the tables (a few indexed COUNTs)."""
+
+    async def counts(column_: Any, where: Any = None) -> dict[str, int]:
+        query = select(column_, func.count()).group_by(column_)
+        if where is not None:
+            query = query.where(where)
+        return {str(key): int(count) for key, count in (await session.execute(query)).all()}
+
+    inbox = await counts(InboxItem.state, InboxItem.state.in_(INBOX_WAITING))
+    outbox = await counts(_OUTBOX.c.state, _OUTBOX.c.state.in_(OUTBOX_WAITING))
+    users = await counts(User.status)
+    for state in INBOX_WAITING:
+        QUEUE_DEPTH.labels(queue="inbox", state=state).set(inbox.get(state, 0))
+    for state in OUTBOX_WAITING:
+        QUEUE_DEPTH.labels(queue="outbox", state=state).set(outbox.get(state, 0))
+    for status in {*USER_STATUSES, *users}:
+        USERS.labels(status=_label(status)).set(users.get(status, 0))
+
+
+# --- graph runs, tools and tokens via LangChain callbacks ------------------------------------
+
+
+MAX_OPEN_RUNS = 10_000
+
+
+class TurnMetricsHandler(BaseCallbackHandler):
+    """Counts graph runs (turn latency), tool calls and LLM tokens from LangChain's callbacks.
+
+    A root chain run is a graph invocation: the runner, `chat` and the worker all run the graph
+    as the outermost runnable (models and tools run inside it, never as roots).
+    """
+
+    run_inline = True  # counter updates are cheap: no thread hop per callback
+
+    def __init__(self) -> None:
+        self._turns: dict[UUID, float] = {}
+        self._tools: dict[UUID, str] = {}
+
+    def on_chain_start(
+        self,
+        serialized: dict[str, Any] | None,
+        inputs: Any,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if parent_run_id is None:
+            if len(self._turns) > MAX_OPEN_RUNS:  # runs that never ended (killed tasks)
+                self._turns.clear()
+            self._turns[run_id] = time.perf_counter()
+
+    def on_chain_end(
+        self, outputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None, **kwargs: Any
+    ) -> None:
+        started = self._turns.pop(run_id, None)
+        if started is not None:
+            outcome = outputs.get("outcome") if isinstance(outputs, dict) else None
+            TURN_LATENCY.labels(outcome=_label(str(outcome or "ok"))).observe(
+                time.perf_counter() - started
+            )
+
+    def on_chain_error(
+        self,
+        error: BaseException,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        started = self._turns.pop(run_id, None)
+        if started is not None:
+            TURN_LATENCY.labels(outcome="error").observe(time.perf_counter() - started)
+
+    def on_tool_start(
+        self,
+        serialized: dict[str, Any] | None,
+        input_str: str,
+        *,
+        run_id: UUID,
+        **kwargs: Any,
+    ) -> None:
+        name = kwargs.get("name") or (serialized or {}).get("name") or "unknown"
+        if len(self._tools) > MAX_OPEN_RUNS:
+            self._tools.clear()
+        self._tools[run_id] = str(name)
+
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        name = self._tools.pop(run_id, None)
+        if name is not None:
+            # ToolNode turns invalid arguments into an error ToolMessage rather than raising.
+            failed = getattr(output, "status", None) == "error"
+            TOOL_CALLS.labels(tool=_label(name), outcome="error" if failed else "ok").inc()
+
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        name = self._tools.pop(run_id, None)
+        if name is not None:
+            TOOL_CALLS.labels(tool=_label(name), outcome="error").inc()
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        for input_tokens, output_tokens, model in _token_usage(response):
+            if input_tokens:
+                LLM_TOKENS.labels(model=_label(model), kind="input").inc(input_tokens)
+            if output_tokens:
+                LLM_TOKENS.labels(model=_label(model), kind="output").inc(output_tokens)
+
+
+def _token_usage(response: LLMResult) -> list[tuple[int, int, str]]:
+    """(input, output, model) per generation, from usage_metadata (what LangChain normalises)."""
+    llm_output = response.llm_output or {}
+    default_model = str(llm_output.get("model_name") or llm_output.get("model") or "unknown")
+    usages = []
+    for generations in response.generations:
+        for generation in generations:
+            message = getattr(generation, "message", None)
+            usage = getattr(message, "usage_metadata", None)
+            if not usage:
+                continue
+            metadata = getattr(message, "response_metadata", None) or {}
+            model = str(metadata.get("model_name") or default_model)
+            usages.append(
+                (int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0), model)
+            )
+    return usages
+
+
+HANDLER = TurnMetricsHandler()
+_metrics_handler: ContextVar[BaseCallbackHandler | None] = ContextVar(
+    "sms_assistant_metrics_handler", default=HANDLER
+)
+# LangChain adds the handler of every registered hook to each run it configures, so all graph
+# runs in this process report here without the runner threading callbacks through its config.
+register_configure_hook(_metrics_handler, inheritable=True)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores.clock import Clock, SystemClock
 from stores.db import Database, default_database
+from stores.embeddings import TextEmbeddings, default_embeddings
 from stores.settings import get_settings
 
 STUDIO_PHONE = "+15005550006"
@@ -78,6 +79,10 @@ def _history_max_messages() -> int:
     return get_settings().history_max_messages
 
 
+def _setting(name: str) -> Any:
+    return field(default_factory=lambda: getattr(get_settings(), name))
+
+
 @dataclass(kw_only=True)
 class Context:
     user_id: int | None = None
@@ -101,3 +106,12 @@ class Context:
 
     max_plan_steps: int = field(default_factory=_max_plan_steps)
     history_max_messages: int = field(default_factory=_history_max_messages)
+
+    embeddings: TextEmbeddings = field(default_factory=default_embeddings)
+    """Memory and knowledge-base vectors; the model itself loads on first use, off the loop."""
+    memory_top_k: int = _setting("memory_top_k")
+    memory_min_score: float = _setting("memory_min_score")
+    rag_top_k: int = _setting("rag_top_k")
+    rag_min_score: float = _setting("rag_min_score")
+    history_token_budget: int = _setting("history_token_budget")
+    """Past this many (estimated) tokens of history, summarize folds the oldest turns."""

@@ -70,6 +70,23 @@ INTENTS: tuple[Intent, ...] = (
         args=lambda m: {"query": m.group("q").strip()},
     ),
     _intent(
+        rf"^{_POLITE}(?:remember|don'?t forget|do not forget|keep in mind)(?: that)?"
+        r"(?:\s*[:\-]\s*|\s+)(?P<fact>\S.*)$",
+        tool="remember",
+        args=lambda m: {"fact": m.group("fact").strip()},
+    ),
+    _intent(
+        r"^(?:what do you (?:know|remember)(?: about me)?"
+        r"|what have you (?:got|saved) (?:on|about) me"
+        r"|(?:list|show)(?: me)?(?: all)?(?: my| your)? memories|(?:my |your )?memories)$",
+        tool="list_memories",
+    ),
+    _intent(
+        rf"^{_POLITE}forget(?: about)?(?P<what>\s+\S.*)$",
+        tool="forget",
+        args=lambda m: {"what": m.group("what").strip()},
+    ),
+    _intent(
         r"^(?:hi|hello|hey|hiya|yo|howdy|good (?:morning|afternoon|evening))(?: there)?$",
         reply=prompts.OFFLINE_GREETING,
     ),
@@ -83,6 +100,20 @@ _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d"
 _LEADING = re.compile(f"^[\\s.!?,;{_EMOJI}]+")
 _TRAILING = re.compile(f"[\\s.!?,;{_EMOJI}]+$")
 _TRAILING_POLITE = re.compile(r"\s+(?:please|pls|plz|thanks|thx)$", re.IGNORECASE)
+_QUESTION_WORD = re.compile(
+    r"^(?:what|what's|whats|when|when's|whens|where|where's|wheres|who|who's|whose|which|how"
+    r"|why|is|are|do|does|did|can|could|will|would|should)\b\s*\S",
+    re.IGNORECASE,
+)
+LOOKUP_TOOLS = ("recall",)
+"""Asked when a question matches no intent: what the user told us (and, with the knowledge base,
+their documents). Each returns an artifact {"found": n}, so an empty lookup still gets the
+honest offline reply."""
+
+
+def looks_like_question(text: str) -> bool:
+    text = text.strip()
+    return text.endswith("?") or bool(_QUESTION_WORD.match(normalise_command(text)))
 
 
 def normalise_command(text: str) -> str:
@@ -106,12 +137,27 @@ def understand(text: str) -> AIMessage:
         return AIMessage(
             content="", tool_calls=[{"name": intent.tool, "args": args, "id": call_id}]
         )
+    if command and looks_like_question(text):
+        calls = [
+            {"name": name, "args": {"query": command}, "id": f"call_{uuid.uuid4().hex[:16]}"}
+            for name in LOOKUP_TOOLS
+        ]
+        return AIMessage(content="", tool_calls=calls)
     return AIMessage(content=prompts.OFFLINE_UNRECOGNISED)
 
 
+def _found_nothing(message: ToolMessage) -> bool:
+    artifact = message.artifact
+    return isinstance(artifact, dict) and artifact.get("found") == 0
+
+
 def word_results(results: Sequence[ToolMessage]) -> AIMessage:
-    """The final reply once tools have run: their results, in order."""
-    text = "\n".join(str(message.content).strip() for message in results if message.content)
+    """The final reply once tools have run: their results, in order. Lookups that found
+    nothing are left out; if that is all there was, the honest offline reply explains."""
+    useful = [message for message in results if not _found_nothing(message)]
+    if results and not useful:
+        return AIMessage(content=prompts.OFFLINE_NOT_FOUND)
+    text = "\n".join(str(message.content).strip() for message in useful if message.content)
     return AIMessage(content=text or prompts.EMPTY_REPLY)
 
 

@@ -24,6 +24,8 @@ OFFLINE_GREETING = "Hi! I'm your text assistant. Text HELP to see what I can do.
 OFFLINE_THANKS = "You're welcome!"
 OFFLINE_UNRECOGNISED = (
     "I'm running in offline mode, so I only understand a few commands: "
-    "'note <text>', 'notes', 'find <word>', 'delete note <number>' and 'help'. "
-    "For free-form chat, the operator can connect an LLM (set OPENAI_API_KEY)."
+    "'note <text>', 'notes', 'find <word>', 'delete note <number>', 'remember <fact>', "
+    "'what do you know about me', 'forget <fact>', questions about what you've told me, "
+    "and 'help'. For free-form chat, the operator can connect an LLM (set OPENAI_API_KEY)."
 )
+OFFLINE_NOT_FOUND = "I couldn't find anything about that. " + OFFLINE_UNRECOGNISED

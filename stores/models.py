@@ -202,3 +202,127 @@ class ServiceFlag(Base):
     value: Mapped[str] = mapped_column(String(256))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+
+class Memory(Base):
+    """A durable fact about a user. SQL is the truth (the vector too); FAISS only indexes it."""
+
+    __tablename__ = "memories"
+    __table_args__ = (Index("ix_memories_user_current", "user_id", "superseded_by_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(
+        String(200),
+        nullable=True,
+        doc="what the fact is about, normalised; same subject supersedes",
+    )
+    origin: Mapped[str] = mapped_column(String(16), doc="explicit (remember) or extracted")
+    source_message_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("memories.id", ondelete="SET NULL"), nullable=True
+    )
+    embedding: Mapped[bytes] = mapped_column(doc="float32 vector, unit length")
+    embedding_model: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ConversationSummary(Base):
+    """The running summary of a conversation's folded turns; the newest row is the current one."""
+
+    __tablename__ = "summaries"
+    __table_args__ = (Index("ix_summaries_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    folded_messages: Mapped[int] = mapped_column(Integer, doc="messages folded in by this row")
+    method: Mapped[str] = mapped_column(String(16), doc="llm or extractive")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KbDocument(Base):
+    """One file in a knowledge base: a user's own (collection "user:<id>") or "shared"."""
+
+    __tablename__ = "kb_documents"
+    __table_args__ = (
+        UniqueConstraint("collection", "location", name="uq_kb_documents_collection_location"),
+        Index("ix_kb_documents_collection_hash", "collection", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    source: Mapped[str] = mapped_column(String(255), doc="the name answers cite, e.g. lease.pdf")
+    location: Mapped[str] = mapped_column(String(1000), doc="absolute path, or mms:<sid>/<n>")
+    content_hash: Mapped[str] = mapped_column(String(64), doc="sha256 of the file's bytes")
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    chunk_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KbChunk(Base):
+    __tablename__ = "kb_chunks"
+    __table_args__ = (Index("ix_kb_chunks_document", "document_id", "ordinal"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("kb_documents.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    embedding: Mapped[bytes] = mapped_column(doc="float32 vector, unit length")
+    embedding_model: Mapped[str] = mapped_column(String(64))
+
+
+class MediaItem(Base):
+    """A picture or other non-text attachment a user texted in (MMS), kept with its type."""
+
+    __tablename__ = "media_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    message_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InboxMedia(Base):
+    """MediaUrl{N} / MediaContentType{N} of an inbound MMS, kept until the runner fetches them."""
+
+    __tablename__ = "inbox_media"
+    __table_args__ = (UniqueConstraint("inbox_id", "ordinal", name="uq_inbox_media_ordinal"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inbox_id: Mapped[int] = mapped_column(ForeignKey("inbox.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer, doc="N in MediaUrl{N}")
+    url: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(100))
+
+
+class VectorIndexVersion(Base):
+    """Which state of a FAISS collection is current; every process reloads when its copy is stale.
+
+    Writers bump `version` first in their transaction (taking the row lock), so writes to one
+    collection are serialised and a process that saw version N-1 can apply change N in place.
+    `generation` is new whenever the row is (re)created, so a recycled version number never
+    matches an old in-memory index.
+    """
+
+    __tablename__ = "vector_indexes"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True
+    )
+    generation: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -76,6 +76,19 @@ class Settings(BaseSettings):
     max_plan_steps: int = Field(default=6, ge=1, le=25)
     history_max_messages: int = Field(default=40, ge=4, le=1000)
 
+    # Memory, summaries, knowledge base. Embeddings run locally (an installed ONNX model) unless
+    # EMBEDDINGS_PROVIDER=openai, which uses OPENAI_BASE_URL/OPENAI_API_KEY.
+    embeddings_provider: Literal["local", "openai"] = "local"
+    embeddings_model: str = "text-embedding-3-small"
+    memory_top_k: int = Field(default=5, ge=1, le=50)
+    memory_min_score: float = Field(default=0.3, ge=-1.0, le=1.0)
+    rag_top_k: int = Field(default=4, ge=1, le=20)
+    rag_min_score: float = Field(default=0.3, ge=-1.0, le=1.0)
+    history_token_budget: int = Field(
+        default=2000, ge=200, le=200_000, description="Fold older turns into a summary past this."
+    )
+    media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:

@@ -16,10 +16,12 @@ from sqlalchemy import create_engine, text
 
 from graph import model as graph_model
 from stores import db as stores_db
+from stores import embeddings as stores_embeddings
 from stores.clock import ManualClock
 from stores.db import Database
 from stores.migrate import upgrade
 from stores.settings import Settings, get_settings
+from tests.fake_embeddings import HashEmbeddings
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_BASE_URL = "https://assistant.example.com"
@@ -39,6 +41,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     graph_model.load_chat_model.cache_clear()
     stores_db._default = None
+    # The deterministic fake embeds everywhere by default; the real model only where a test
+    # builds it (tests/stores/test_embeddings.py).
+    monkeypatch.setattr(stores_embeddings, "_process_embeddings", HashEmbeddings())
     yield
     get_settings.cache_clear()
     graph_model.load_chat_model.cache_clear()

@@ -12,11 +12,17 @@ from langgraph.prebuilt import ToolRuntime
 
 from stores.clock import Clock
 from stores.db import Database
+from stores.embeddings import TextEmbeddings
 
 
 class ToolContext(Protocol):
     clock: Clock
     database: Database
+    embeddings: TextEmbeddings
+    memory_top_k: int
+    memory_min_score: float
+    rag_top_k: int
+    rag_min_score: float
 
 
 def current_user(runtime: ToolRuntime[Any, Any]) -> dict[str, Any]:

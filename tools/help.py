@@ -10,6 +10,11 @@ HELP_TEXT = (
     "- notes: list them\n"
     "- find <word>: search them\n"
     "- delete note <number>\n"
+    "I remember facts too:\n"
+    "- remember <fact>, e.g. remember Anna's birthday is June 3\n"
+    "- what do you know about me\n"
+    "- forget <fact>\n"
+    "- ask: when is Anna's birthday?\n"
     "Text HELP any time to see this again."
 )
 

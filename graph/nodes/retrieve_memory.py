@@ -1,18 +1,53 @@
-"""retrieve_memory: long-term memories relevant to this turn.
+"""retrieve_memory: the user's long-term memories closest in meaning to this turn's text.
 
-The memory store arrives with the memory/RAG work; until then there is nothing to recall, and the
-node says so explicitly rather than keeping stale memories from an earlier turn.
+Only facts scoring at least memory_min_score come back (at most memory_top_k); the plan prompt
+shows them. A memory store that cannot answer (the embedding model missing, say) costs the turn
+its memories, not its reply.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from graph.context import Context
 from graph.state import State
+from stores import memories
+
+log = logging.getLogger(__name__)
+
+
+def latest_text(state: State) -> str:
+    last = next((m for m in reversed(state.messages) if isinstance(m, HumanMessage)), None)
+    return last.text.strip() if last is not None else ""
 
 
 async def retrieve_memory(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    return {"memories": []}
+    ctx = runtime.context
+    text = latest_text(state)
+    if state.user is None or not text:
+        return {"memories": []}
+    try:
+        found = await memories.recall(
+            ctx.database,
+            ctx.embeddings,
+            user_id=state.user["id"],
+            query=text,
+            k=ctx.memory_top_k,
+            min_score=ctx.memory_min_score,
+            clock=ctx.clock,
+        )
+    except Exception as error:  # recall is an aid: never fail the turn for it
+        log.warning("memory recall failed: %s", type(error).__name__)
+        return {"memories": []}
+    zone = ZoneInfo(state.user["timezone"])
+    return {
+        "memories": [
+            f"{r.memory.text} (saved {r.memory.created_at.astimezone(zone):%Y-%m-%d})"
+            for r in found
+        ]
+    }

@@ -9,6 +9,7 @@ from graph.model import build_chat_model, planner_name
 from graph.offline import OfflinePlanner
 from stores.settings import load_settings
 from tests.helpers import add_user, turn
+from tools import TOOLS_BY_NAME
 
 
 def test_without_llm_settings_the_offline_planner_plans(monkeypatch):
@@ -85,7 +86,8 @@ async def test_a_real_chat_openai_drives_the_tools_through_the_graph(database, c
     )
     assert final["reply"] == "Got it, I saved the gate code."
     tools = {t["function"]["name"]: t["function"]["parameters"] for t in requests[0]["tools"]}
-    assert set(tools) == {"show_help", "save_note", "list_notes", "find_notes", "delete_note"}
+    assert set(tools) == set(TOOLS_BY_NAME)  # every registered tool, as the registry says
+    assert not any("runtime" in tool.get("properties", {}) for tool in tools.values())
     assert list(tools["save_note"]["properties"]) == ["text"]  # no runtime, no user id
     assert requests[0]["messages"][0]["role"] == "system"
     assert requests[1]["messages"][-1] == {

@@ -32,6 +32,19 @@ from tools import TOOLS_BY_NAME
         ("delete note 3", "delete_note", {"number": 3}),
         ("Delete note #12.", "delete_note", {"number": 12}),
         ("remove my note number 2", "delete_note", {"number": 2}),
+        (
+            "remember that Anna's birthday is June 3",
+            "remember",
+            {"fact": "Anna's birthday is June 3"},
+        ),
+        ("Remember: gate code is 4412", "remember", {"fact": "gate code is 4412"}),
+        ("don't forget I'm vegetarian", "remember", {"fact": "I'm vegetarian"}),
+        ("what do you know about me?", "list_memories", {}),
+        ("my memories", "list_memories", {}),
+        ("forget my address", "forget", {"what": "my address"}),
+        ("please forget about Anna's birthday", "forget", {"what": "Anna's birthday"}),
+        ("when is Anna's birthday?", "recall", {"query": "when is Anna's birthday"}),
+        ("where does Bob live", "recall", {"query": "where does Bob live"}),
     ],
 )
 def test_intents_become_tool_calls_with_registry_names(text, tool, args):
@@ -60,7 +73,7 @@ def test_small_talk_is_answered_directly(text, reply):
     assert message.content == reply
 
 
-@pytest.mark.parametrize("text", ["what's the weather?", "book me a flight", "notebook", ""])
+@pytest.mark.parametrize("text", ["book me a flight", "notebook", "", "forget", "weather"])
 def test_unrecognised_text_gets_the_honest_offline_reply(text):
     message = understand(text)
     assert message.tool_calls == []
@@ -108,3 +121,34 @@ def test_bind_tools_keeps_it_a_chat_model():
 def test_emoji_inside_a_note_are_kept():
     call = understand("note: party 🎉 at 8 🙏").tool_calls[0]
     assert call["args"] == {"text": "party 🎉 at 8"}
+
+
+async def test_a_lookup_that_finds_nothing_still_gets_the_honest_offline_reply():
+    """Questions are looked up; when no lookup finds anything, the reply says so and still
+    explains offline mode (a question is never answered with silence or a bare "no")."""
+    planner = OfflinePlanner()
+    call = understand("what's the weather?").tool_calls[0]
+    assert call["name"] == "recall"
+    reply = await planner.ainvoke(
+        [
+            HumanMessage("what's the weather?"),
+            AIMessage("", tool_calls=[call]),
+            ToolMessage("nothing", tool_call_id=call["id"], artifact={"found": 0}),
+        ]
+    )
+    assert reply.content == prompts.OFFLINE_NOT_FOUND
+    assert "offline" in reply.content and "OPENAI_API_KEY" in reply.content
+
+
+async def test_a_lookup_that_found_something_is_the_reply():
+    planner = OfflinePlanner()
+    reply = await planner.ainvoke(
+        [
+            HumanMessage("when is Anna's birthday?"),
+            AIMessage("", tool_calls=[{"name": "recall", "args": {}, "id": "1"}]),
+            ToolMessage(
+                "You told me: Anna's birthday is June 3", tool_call_id="1", artifact={"found": 1}
+            ),
+        ]
+    )
+    assert reply.content == "You told me: Anna's birthday is June 3"

@@ -1,0 +1,88 @@
+"""Memory through the real graph and the offline planner, as a texter would use it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from langchain_core.messages import AIMessage
+from langgraph.checkpoint.memory import InMemorySaver
+
+from graph import prompts
+from stores.embeddings import LocalMiniLMEmbeddings
+from tests.helpers import ScriptedModel, add_user, turn
+
+
+@pytest.fixture
+async def ann(database, clock):
+    return await add_user(database, clock, "+14155550123", timezone="America/New_York")
+
+
+async def test_remember_then_ask_then_list_then_forget(database, clock, ann):
+    saver = InMemorySaver()
+
+    async def say(text: str) -> str:
+        final = await turn(text, user_id=ann.id, database=database, clock=clock, saver=saver)
+        return str(final["reply"])
+
+    assert await say("Remember that Anna's birthday is June 3") == (
+        "Got it, I'll remember: Anna's birthday is June 3"
+    )
+    assert await say("remember my address is 12 Elm Street") == (
+        "Got it, I'll remember: my address is 12 Elm Street"
+    )
+    clock.advance(timedelta(days=20))
+    assert await say("remember my address is 40 Oak Avenue") == (
+        "Got it, I'll remember: my address is 40 Oak Avenue "
+        "(instead of: my address is 12 Elm Street)"
+    )
+    assert await say("when is Anna's birthday?") == (
+        "You told me: Anna's birthday is June 3 (on Jan 15, 2026)"
+    )
+    assert await say("What do you know about me?") == (
+        "What I know about you (2):\n"
+        "- my address is 40 Oak Avenue (Feb 4, 2026)\n"
+        "- Anna's birthday is June 3 (Jan 15, 2026)"
+    )
+    assert await say("forget my address") == "Forgotten: my address is 40 Oak Avenue"
+    assert "address" not in await say("what do you know about me")
+    assert await say("where do I live?") == prompts.OFFLINE_NOT_FOUND
+
+
+async def test_the_plan_prompt_shows_recalled_memories(database, clock, ann):
+    saver = InMemorySaver()
+    await turn(
+        "remember the gate code is 4412",
+        user_id=ann.id,
+        database=database,
+        clock=clock,
+        saver=saver,
+    )
+    model = ScriptedModel(script=[AIMessage("4412")])
+    await turn(
+        "what's the gate code",
+        user_id=ann.id,
+        database=database,
+        clock=clock,
+        saver=saver,
+        chat_model=model,
+    )
+    system = model.seen[0][0].content
+    assert "What you know about Ann:\n- the gate code is 4412 (saved 2026-01-15)" in system
+
+
+async def test_recall_by_meaning_through_the_graph_with_the_real_model(database, clock, ann):
+    minilm = LocalMiniLMEmbeddings()
+    saver = InMemorySaver()
+
+    async def say(text: str) -> str:
+        final = await turn(
+            text, user_id=ann.id, database=database, clock=clock, saver=saver, embeddings=minilm
+        )
+        return str(final["reply"])
+
+    await say("remember that my daughter is allergic to peanuts")
+    await say("remember the wifi password is hunter2")
+    assert await say("what food can't my kid eat?") == (
+        "You told me: my daughter is allergic to peanuts (on Jan 15, 2026)"
+    )

@@ -45,6 +45,8 @@ class RequestContextMiddleware:
         headers = dict(scope.get("headers") or [])
         offered = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         request_id = offered if _REQUEST_ID.match(offered) else new_request_id()
+        # Also on the scope, for the last-resort error handler that runs outside this middleware.
+        scope.setdefault("state", {})["request_id"] = request_id
         message_sid = None
         if scope["method"] == "POST" and scope["path"].startswith(TWILIO_PREFIX):
             message_sid, receive = await _peek_message_sid(receive)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from api.admin import schemas, service, simulator
 from api.admin.deps import AdminApiDep
@@ -24,6 +24,10 @@ ERRORS = {
 router = APIRouter(prefix="/admin/api", tags=["admin"], responses=ERRORS)  # type: ignore[arg-type]
 
 Limit = Annotated[int, Query(ge=1, le=500)]
+MAX_ID = 2**31 - 1  # ids are 32-bit on Postgres; bigger numbers would overflow the driver
+UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ConversationId = Annotated[int, Path(ge=1, le=MAX_ID)]
+UserFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 @router.get("/status")
@@ -60,7 +64,9 @@ async def add_user(
 
 
 @router.get("/users/{user_id}", responses={404: {"description": "No such user"}})
-async def get_user(user_id: int, principal: AdminApiDep, database: DatabaseDep) -> schemas.UserOut:
+async def get_user(
+    user_id: UserId, principal: AdminApiDep, database: DatabaseDep
+) -> schemas.UserOut:
     async with database.session() as session:
         return service.user_out(await service.get_user(session, user_id))
 
@@ -74,7 +80,7 @@ async def get_user(user_id: int, principal: AdminApiDep, database: DatabaseDep) 
     },
 )
 async def change_user(
-    user_id: int,
+    user_id: UserId,
     change: schemas.UserChange,
     principal: AdminApiDep,
     database: DatabaseDep,
@@ -88,7 +94,7 @@ async def change_user(
 async def list_conversations(
     principal: AdminApiDep,
     database: DatabaseDep,
-    user_id: int | None = None,
+    user_id: UserFilter = None,
     limit: Limit = 100,
 ) -> list[schemas.ConversationOut]:
     async with database.session() as session:
@@ -100,7 +106,10 @@ async def list_conversations(
     responses={404: {"description": "No such conversation"}},
 )
 async def conversation_messages(
-    conversation_id: int, principal: AdminApiDep, database: DatabaseDep, limit: Limit = 50
+    conversation_id: ConversationId,
+    principal: AdminApiDep,
+    database: DatabaseDep,
+    limit: Limit = 50,
 ) -> list[schemas.MessageOut]:
     async with database.session() as session:
         return await service.conversation_messages(session, conversation_id, limit=limit)
@@ -110,7 +119,7 @@ async def conversation_messages(
 async def recent_runs(
     principal: AdminApiDep,
     database: DatabaseDep,
-    user_id: int | None = None,
+    user_id: UserFilter = None,
     limit: Limit = 50,
 ) -> list[schemas.RunOut]:
     async with database.session() as session:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -57,6 +58,7 @@ NOTICES = {
     "signed_out": "Signed out.",
 }
 router = APIRouter(prefix="/admin", include_in_schema=False)
+RowId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]
 
 
 class PageSession:
@@ -274,7 +276,7 @@ async def add_user(
 @router.post("/users/{user_id}")
 async def change_user(
     request: Request,
-    user_id: int,
+    user_id: RowId,
     session: PageDep,
     database: DatabaseDep,
     settings: SettingsDep,
@@ -306,7 +308,7 @@ async def change_user(
 
 @router.get("/users/{user_id}")
 async def user_page(
-    request: Request, user_id: int, session: PageDep, database: DatabaseDep
+    request: Request, user_id: RowId, session: PageDep, database: DatabaseDep
 ) -> Response:
     async with database.session() as db:
         user = service.user_out(await service.get_user(db, user_id))
@@ -333,7 +335,7 @@ async def conversations_page(request: Request, session: PageDep, database: Datab
 
 @router.get("/conversations/{conversation_id}")
 async def conversation_page(
-    request: Request, conversation_id: int, session: PageDep, database: DatabaseDep
+    request: Request, conversation_id: RowId, session: PageDep, database: DatabaseDep
 ) -> Response:
     async with database.session() as db:
         conversation = await service.get_conversation(db, conversation_id)

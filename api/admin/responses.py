@@ -69,8 +69,12 @@ async def _unexpected(request: Request, error: Exception) -> Response:
     return json_error(
         500,
         f"internal error ({type(error).__name__}); the server log has the details "
-        f"under request id {request_id_var.get() or 'unknown'}",
+        f"under request id {_request_id(request)}",
     )
+
+
+def _request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", None) or request_id_var.get() or "unknown")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,0 +1,145 @@
+"""End to end in headless Chromium: the real server (`sms-assistant serve` on a free loopback
+port, migrated temp SQLite, ADMIN_TOKEN set), signed in through the login form, a user added
+through the users form, and texts sent in the simulator with the replies appearing.
+
+Browser: Debian's `chromium` + `chromium-driver` (.ci/run installs them). Selenium gets both
+paths explicitly, so Selenium Manager never downloads anything. Without them the test is
+skipped and says so. Screenshots (desktop and phone width) go to the test's temp dir.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.live_server import ADMIN_TOKEN, Server, live_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+PHONE = "+14155550199"
+REPLY_TIMEOUT_S = 30.0
+
+selenium = pytest.importorskip(
+    "selenium", reason="selenium is not installed (pip install -e '.[dev]')"
+)
+
+
+@pytest.fixture
+def server(tmp_path: Path, template_sqlite: Path) -> Iterator[Server]:
+    with live_server(tmp_path, template_sqlite) as running:
+        yield running
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[object]:
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip(
+            "SKIPPED FOR LACK OF A BROWSER: /usr/bin/chromium and /usr/bin/chromedriver are "
+            "needed (apt-get install -y chromium chromium-driver; .ci/run does it)"
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ["SE_OFFLINE"] = "true"  # belt and braces: Selenium Manager never goes online
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def outbound_texts(driver) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    return [
+        item.text.rsplit("\n", 1)[0]
+        for item in driver.find_elements(By.CSS_SELECTOR, "[data-sim-thread] li.outbound")
+    ]
+
+
+def wait_for(predicate, timeout: float, what: str, server: Server) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.25)
+    pytest.fail(f"timed out waiting for {what}; server log:\n{server.tail()}")
+
+
+@pytest.mark.slow
+def test_sign_in_add_a_user_and_talk_in_the_simulator(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser
+    driver.get(server.base_url + "/admin")
+    assert "/admin/login" in driver.current_url
+    token = driver.find_element(By.ID, "token")
+    token.send_keys(ADMIN_TOKEN)
+    token.send_keys(Keys.ENTER)
+    wait_for(lambda: driver.current_url.rstrip("/").endswith("/admin"), 10, "sign-in", server)
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Overview"
+
+    driver.find_element(By.LINK_TEXT, "Users").click()
+    driver.find_element(By.ID, "new-phone").send_keys(PHONE)
+    driver.find_element(By.ID, "new-name").send_keys("Ada Browser")
+    driver.find_element(By.ID, "new-tz").send_keys("Europe/Berlin")
+    driver.find_element(By.CSS_SELECTOR, "#add-user button[type=submit]").click()
+    wait_for(lambda: "User added." in driver.page_source, 10, "the new user", server)
+    row = driver.find_element(By.CSS_SELECTOR, f'tr[data-phone="{PHONE}"]')
+    assert "Ada Browser" in row.text and "active" in row.text
+    driver.save_screenshot(str(tmp_path / "users-desktop.png"))
+
+    row.find_element(By.LINK_TEXT, "Simulate").click()
+    body = driver.find_element(By.ID, "sim-body")
+    body.send_keys("help")
+    body.send_keys(Keys.ENTER)
+    wait_for(lambda: len(outbound_texts(driver)) >= 1, REPLY_TIMEOUT_S, "the help reply", server)
+    assert "note" in outbound_texts(driver)[0].lower()
+
+    body.send_keys("note: buy oat milk")
+    driver.find_element(By.CSS_SELECTOR, "[data-sim-send]").click()
+    wait_for(
+        lambda: any("buy oat milk" in text for text in outbound_texts(driver)[1:]),
+        REPLY_TIMEOUT_S,
+        "the note confirmation",
+        server,
+    )
+    inbound = driver.find_elements(By.CSS_SELECTOR, "[data-sim-thread] li.inbound")
+    assert [item.text.split("\n")[0] for item in inbound] == ["help", "note: buy oat milk"]
+    driver.save_screenshot(str(tmp_path / "simulator-desktop.png"))
+    driver.set_window_size(390, 844)  # a phone
+    time.sleep(0.3)
+    driver.save_screenshot(str(tmp_path / "simulator-phone.png"))
+    driver.get(server.base_url + "/admin/users")
+    driver.save_screenshot(str(tmp_path / "users-phone.png"))
+    print(f"screenshots in {tmp_path}")
+
+    metrics = httpx.get(
+        server.base_url + "/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    )
+    families = {f.name: f for f in text_string_to_metric_families(metrics.text)}
+    turns = families["sms_turn_duration_seconds"]
+    assert any(s.name.endswith("_count") and s.value >= 2 for s in turns.samples)

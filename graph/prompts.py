@@ -29,3 +29,20 @@ OFFLINE_UNRECOGNISED = (
     "and 'help'. For free-form chat, the operator can connect an LLM (set OPENAI_API_KEY)."
 )
 OFFLINE_NOT_FOUND = "I couldn't find anything about that. " + OFFLINE_UNRECOGNISED
+
+SUMMARIZE_SYSTEM = (
+    "You maintain the running summary of an SMS conversation between a user and their "
+    "assistant. Merge the new turns into the summary. Keep what later turns may need: facts "
+    "about the user, decisions, open requests and promises, names, dates, numbers. Drop "
+    "greetings and small talk. Write at most 120 words of plain text."
+)
+SUMMARIZE_REQUEST = "Summary so far:\n{previous}\n\nNew turns to merge in:\n{transcript}"
+
+EXTRACT_FACTS_SYSTEM = (
+    "You pick out durable facts about the user from one SMS exchange: things worth knowing "
+    "weeks later (names and relations, birthdays, addresses, preferences, allergies, routines). "
+    "Ignore requests, questions, small talk and anything already listed as known. Answer with "
+    'JSON only: {"facts": [{"fact": "Anna\'s birthday is June 3", "subject": "Anna\'s '
+    'birthday"}]}, or {"facts": []} when there is nothing durable.'
+)
+EXTRACT_FACTS_REQUEST = "Already known:\n{known}\n\nUser: {said}\nAssistant: {answered}"

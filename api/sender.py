@@ -207,7 +207,9 @@ class OutboxSender:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.send_inline_attempts),
             wait=wait_exponential_jitter(
-                initial=self.settings.send_retry_initial_seconds, max=8, jitter=0.5
+                multiplier=self.settings.send_retry_initial_seconds,
+                max=8,
+                jitter=self.settings.send_retry_initial_seconds,
             ),
             retry=retry_if_exception(is_transient),
             reraise=True,

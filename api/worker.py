@@ -45,7 +45,7 @@ class TurnWorker:
         self.poll_seconds = poll_seconds
         self.reply_deadline_seconds = reply_deadline_seconds
         self.signal = signal or WorkSignal()
-        self._slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def run_forever(self) -> None:
@@ -65,17 +65,15 @@ class TurnWorker:
 
     async def start_available(self) -> int:
         """Claim what can run now (free slots, free conversations) and start it."""
-        started = 0
-        while not self._slots.locked():
-            claimed = await self._claim_one()
-            if claimed is None:
-                break
-            await self._slots.acquire()
-            task = asyncio.create_task(self._run(claimed))
+        free = self.concurrency - len(self._tasks)
+        if free <= 0:
+            return 0
+        claimed = await self._claim(free)
+        for candidate in claimed:
+            task = asyncio.create_task(self._run(candidate))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-            started += 1
-        return started
+        return len(claimed)
 
     async def drain(self) -> None:
         """Run until nothing is left to claim and every started turn has finished (tests, CLI)."""
@@ -100,25 +98,27 @@ class TurnWorker:
             found = await inbox.candidates(session, limit=1)
         return found[0] if found else None
 
-    async def _claim_one(self) -> Candidate | None:
-        async with self.database.session() as session:
-            found = await inbox.candidates(session, limit=20)
-        for candidate in found:
-            if not await self.locks.try_acquire(candidate.conversation_key):
-                continue
-            claimed = False
-            try:
-                async with self.database.session() as session:
-                    if not await inbox.has_earlier_open(session, candidate=candidate):
-                        claimed = await inbox.claim(
-                            session, inbox_id=candidate.inbox_id, clock=self.clock
-                        )
-            finally:
-                if not claimed:
-                    await self.locks.release(candidate.conversation_key)
-            if claimed:
-                return candidate
-        return None
+    async def _claim(self, wanted: int) -> list[Candidate]:
+        """Up to `wanted` rows, each with its conversation lock held (released by _run)."""
+        claimed: list[Candidate] = []
+        try:
+            async with self.database.session() as session:
+                for candidate in await inbox.candidates(session, limit=max(20, 2 * wanted)):
+                    if len(claimed) == wanted:
+                        break
+                    if not await self.locks.try_acquire(candidate.conversation_key):
+                        continue
+                    claimed.append(candidate)
+                    if not await inbox.claim(
+                        session, inbox_id=candidate.inbox_id, clock=self.clock
+                    ):
+                        claimed.pop()
+                        await self.locks.release(candidate.conversation_key)
+        except BaseException:
+            for candidate in claimed:
+                await self.locks.release(candidate.conversation_key)
+            raise
+        return claimed
 
     async def _run(self, candidate: Candidate) -> None:
         try:
@@ -129,7 +129,6 @@ class TurnWorker:
             )
         finally:
             await self.locks.release(candidate.conversation_key)
-            self._slots.release()
             self.signal.wake()  # the conversation's next text may be waiting
 
     async def recover(self) -> None:

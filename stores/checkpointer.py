@@ -16,6 +16,9 @@ from stores.db import (
     sqlite_path,
 )
 
+POSTGRES_POOL_SIZE = 4
+SETUP_LOCK_KEY = 0x534D534153455455  # "SMSASETU": serialises checkpointer set-up
+
 
 @asynccontextmanager
 async def open_checkpointer(database_url: str) -> AsyncIterator[BaseCheckpointSaver[str]]:
@@ -34,8 +37,49 @@ async def open_checkpointer(database_url: str) -> AsyncIterator[BaseCheckpointSa
             await saver.setup()
             yield saver
     else:
-        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-
-        async with AsyncPostgresSaver.from_conn_string(postgres_conninfo(database_url)) as saver:
-            await saver.setup()
+        async with _pooled_postgres_saver(postgres_conninfo(database_url)) as saver:
             yield saver
+
+
+class _NoLock:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+@asynccontextmanager
+async def _pooled_postgres_saver(conninfo: str) -> AsyncIterator[BaseCheckpointSaver[str]]:
+    """AsyncPostgresSaver over a connection pool, without its instance-wide lock.
+
+    The saver takes one asyncio.Lock around every call, even with a pool, which serialises all
+    concurrent turns of a worker on one checkpoint query at a time (langgraph #7259). The lock
+    only protects a single shared connection; each pooled call gets its own, so it can go.
+    """
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import AsyncConnectionPool
+
+    pool = AsyncConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=POSTGRES_POOL_SIZE,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        open=False,
+    )
+    await pool.open(wait=True, timeout=30)
+    try:
+        saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        saver.lock = _NoLock()  # type: ignore[assignment]
+        # Processes starting together would run the saver's own migrations at once and
+        # deadlock on its CREATE INDEX; one at a time, the later ones find nothing to do.
+        async with pool.connection() as connection:
+            await connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
+            try:
+                await saver.setup()
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
+        yield saver
+    finally:
+        await pool.close()

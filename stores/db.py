@@ -80,13 +80,18 @@ def _configure_sqlite(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+POSTGRES_POOL = {"pool_size": 6, "max_overflow": 6}
+"""Sized for a worker's concurrent turns, each holding an advisory-lock connection too."""
+
+
 class Database:
     """An async engine and its session factory. Creating one opens no connection."""
 
     def __init__(self, database_url: str, *, echo: bool = False) -> None:
         self.url = database_url
+        pool: dict[str, int] = {} if is_sqlite(database_url) else POSTGRES_POOL
         self.engine: AsyncEngine = create_async_engine(
-            async_url(database_url), echo=echo, pool_pre_ping=not is_sqlite(database_url)
+            async_url(database_url), echo=echo, pool_pre_ping=not is_sqlite(database_url), **pool
         )
         if is_sqlite(database_url):
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite)

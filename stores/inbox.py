@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from stores.clock import Clock
 from stores.models import InboxItem
@@ -143,31 +144,29 @@ class Candidate:
 
 
 async def candidates(session: AsyncSession, *, limit: int = 20) -> list[Candidate]:
-    """Oldest received rows first; on Postgres, rows another worker is claiming are skipped."""
+    """The oldest waiting text of each conversation that has nothing older still open, oldest
+    first. On Postgres the rows are locked FOR UPDATE SKIP LOCKED until the session ends, so
+    workers claiming at the same moment each get different rows."""
+    earlier = aliased(InboxItem)
+    older_open = (
+        select(earlier.id)
+        .where(
+            earlier.from_number == InboxItem.from_number,
+            earlier.channel == InboxItem.channel,
+            earlier.id < InboxItem.id,
+            earlier.state.in_((RECEIVED, PROCESSING)),
+        )
+        .exists()
+    )
     query = (
         select(InboxItem.id, InboxItem.from_number, InboxItem.channel)
-        .where(InboxItem.state == RECEIVED)
+        .where(InboxItem.state == RECEIVED, ~older_open)
         .order_by(InboxItem.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return [Candidate(*row) for row in (await session.execute(query)).all()]
-
-
-async def has_earlier_open(session: AsyncSession, *, candidate: Candidate) -> bool:
-    """Is an older text of the same conversation still waiting or running? (arrival order)"""
-    query = (
-        select(InboxItem.id)
-        .where(
-            InboxItem.from_number == candidate.from_number,
-            InboxItem.channel == candidate.channel,
-            InboxItem.id < candidate.inbox_id,
-            InboxItem.state.in_((RECEIVED, PROCESSING)),
-        )
-        .limit(1)
-    )
-    return (await session.execute(query)).first() is not None
 
 
 async def processing_rows(session: AsyncSession) -> list[Candidate]:

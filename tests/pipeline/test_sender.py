@@ -1,0 +1,148 @@
+"""The outbox sender against a fake Twilio REST endpoint, through the real twilio client."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from stores import flags, outbox, users
+from stores.models import OutboxItem, User
+from tests.conftest import ANN_PHONE, PUBLIC_BASE_URL
+from tests.helpers import add_user
+from tests.pipeline.conftest import FROM_NUMBER
+
+
+async def enqueue(
+    sender, key="reply:SM1:1", to=ANN_PHONE, channel="sms", body="hello", from_address=None
+):
+    async with sender.database.session() as session:
+        return await outbox.enqueue(
+            session,
+            outgoing=outbox.Outgoing(
+                idempotency_key=key,
+                kind="reply",
+                to_number=to,
+                channel=channel,
+                body=body,
+                from_address=from_address,
+            ),
+            clock=sender.clock,
+        )
+
+
+async def the_row(sender, key="reply:SM1:1") -> OutboxItem:
+    async with sender.database.session() as session:
+        return await outbox.get_by_key(session, idempotency_key=key)
+
+
+async def status_of(sender, phone=ANN_PHONE) -> str:
+    async with sender.database.session() as session:
+        return (await users.get_user_by_phone(session, phone=phone)).status
+
+
+async def test_a_message_is_sent_once_with_twilios_sid_and_a_status_callback(sender, fake_twilio):
+    fake, _ = fake_twilio
+    assert await enqueue(sender)
+    assert not await enqueue(sender)  # same idempotency key: not queued twice
+    assert await sender.send_due() == 1
+    assert await sender.send_due() == 0
+    [message] = fake.sent
+    assert (message["To"], message["From"], message["Body"]) == (ANN_PHONE, FROM_NUMBER, "hello")
+    assert message["StatusCallback"] == PUBLIC_BASE_URL + "/twilio/status"
+    row = await the_row(sender)
+    assert (row.state, row.twilio_sid, row.attempts) == ("sent", message["Sid"], 1)
+
+
+async def test_transient_failures_are_retried_until_one_message_goes_out(sender, fake_twilio):
+    fake, _ = fake_twilio
+    fake.fail_next((500, 20500), (500, 20500), (429, 20429))
+    await enqueue(sender)
+    await sender.send_due()
+    assert fake.attempts == 4
+    assert len(fake.sent) == 1
+    assert (await the_row(sender)).state == "sent"
+
+
+async def test_when_retries_run_out_the_row_waits_and_is_sent_later(sender, fake_twilio):
+    fake, _ = fake_twilio
+    fake.fail_next(*[(503, None)] * 4)
+    await enqueue(sender)
+    await sender.send_due()
+    row = await the_row(sender)
+    assert row.state == "pending" and row.next_attempt_at > sender.clock.now()
+    assert await sender.send_due() == 0  # not due yet
+    sender.clock.advance(timedelta(minutes=15))
+    await sender.send_due()
+    assert len(fake.sent) == 1
+    assert (await the_row(sender)).state == "sent"
+
+
+async def test_an_unsubscribed_recipient_is_not_retried_and_is_opted_out(sender, fake_twilio):
+    fake, _ = fake_twilio
+    await add_user(sender.database, sender.clock, ANN_PHONE)
+    fake.fail_next((400, 21610))
+    await enqueue(sender)
+    await sender.send_due()
+    assert fake.attempts == 1 and fake.sent == []
+    row = await the_row(sender)
+    assert (row.state, row.error_code) == ("refused", 21610)
+    assert await status_of(sender) == "opted_out"
+
+
+async def test_an_invalid_number_is_marked_and_not_retried(sender, fake_twilio):
+    fake, _ = fake_twilio
+    await add_user(sender.database, sender.clock, ANN_PHONE)
+    fake.fail_next((400, 21211))
+    await enqueue(sender)
+    await sender.send_due()
+    assert fake.attempts == 1
+    assert (await the_row(sender)).state == "failed"
+    assert await status_of(sender) == "invalid_number"
+
+
+async def test_an_authentication_failure_pauses_all_sending(sender, fake_twilio):
+    fake, _ = fake_twilio
+    fake.fail_next((401, 20003))
+    await enqueue(sender, key="a")
+    await enqueue(sender, key="b")
+    await sender.send_due(limit=1)
+    assert await sender.send_due() == 0
+    assert fake.attempts == 1
+    async with sender.database.session() as session:
+        assert "20003" in await flags.get_flag(session, name=flags.SENDING_PAUSED)
+        await flags.clear_flag(session, name=flags.SENDING_PAUSED)
+    await sender.send_due()
+    assert len(fake.sent) == 1  # "b" goes once an operator resumes
+
+
+async def test_an_opted_out_user_is_never_sent_to_whatever_queued_it(sender, fake_twilio):
+    fake, _ = fake_twilio
+    user = await add_user(sender.database, sender.clock, ANN_PHONE)
+    async with sender.database.session() as session:
+        (await session.get(User, user.id)).status = "opted_out"
+    await enqueue(sender)
+    await sender.send_due()
+    assert fake.attempts == 0
+    assert (await the_row(sender)).state == "refused"
+
+
+async def test_whatsapp_replies_go_back_on_whatsapp_from_the_number_texted(sender, fake_twilio):
+    fake, _ = fake_twilio
+    await enqueue(sender, channel="whatsapp", from_address="whatsapp:+14155238886")
+    await sender.send_due()
+    [message] = fake.sent
+    assert message["To"] == "whatsapp:" + ANN_PHONE
+    assert message["From"] == "whatsapp:+14155238886"
+
+
+async def test_a_sender_that_died_after_claiming_is_taken_over(sender, fake_twilio):
+    fake, _ = fake_twilio
+    await enqueue(sender)
+    async with sender.database.session() as session:
+        await outbox.claim_due(session, clock=sender.clock, stale_after=timedelta(minutes=1))
+    assert await sender.send_due() == 0  # claimed by the "dead" sender, not stale yet
+    sender.clock.advance(timedelta(minutes=2))
+    assert await sender.send_due() == 1
+    assert len(fake.sent) == 1
+    async with sender.database.session() as session:
+        rows = (await session.execute(select(OutboxItem))).scalars().all()
+    assert [r.attempts for r in rows] == [2]

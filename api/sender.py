@@ -24,6 +24,7 @@ from tenacity import (
 )
 from twilio.base.exceptions import TwilioRestException
 
+from api import metrics
 from stores import flags, messages, outbox, users
 from stores.clock import Clock
 from stores.db import Database
@@ -166,6 +167,7 @@ class OutboxSender:
                     error_class=f"user_{user.status}",
                     clock=self.clock,
                 )
+                metrics.record_send("refused")
                 log.info(
                     "refused outbox %s: recipient %s is %s",
                     row.id,
@@ -184,6 +186,7 @@ class OutboxSender:
         except Exception as error:
             await self._record_failure(row, error)
             return
+        metrics.record_send("sent")
         async with self.database.session() as session:
             await outbox.mark_sent(
                 session,
@@ -235,11 +238,13 @@ class OutboxSender:
                     error_code=code,
                     clock=self.clock,
                 )
+                metrics.record_send("retry")
                 log.warning(
                     "outbox %s: %s (code %s), retrying in %.0f s", row.id, error_class, code, delay
                 )
                 return
             state = outbox.REFUSED if code in OPTED_OUT_CODES else outbox.FAILED
+            metrics.record_send(state)
             await outbox.mark_final(
                 session,
                 outbox_id=row.id,
@@ -249,6 +254,7 @@ class OutboxSender:
                 clock=self.clock,
             )
             if code in OPTED_OUT_CODES:
+                metrics.record_opt_out("twilio_21610")
                 await users.set_status(
                     session, phone=row.to_number, status="opted_out", clock=self.clock
                 )

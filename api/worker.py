@@ -13,6 +13,7 @@ import contextlib
 import logging
 
 from api.locks import ConversationLocks
+from api.logs import log_context
 from api.notify import WorkSignal
 from api.runner import TurnRunner
 from stores import inbox
@@ -122,7 +123,8 @@ class TurnWorker:
 
     async def _run(self, candidate: Candidate) -> None:
         try:
-            await self.runner.run_claimed(candidate.inbox_id)
+            with log_context(message_sid=candidate.message_sid):
+                await self.runner.run_claimed(candidate.inbox_id)
         except Exception as error:
             log.exception(
                 "turn for inbox row %s crashed: %s", candidate.inbox_id, type(error).__name__

@@ -136,6 +136,7 @@ class Candidate:
     inbox_id: int
     from_number: str
     channel: str
+    message_sid: str
 
     @property
     def conversation_key(self) -> str:
@@ -159,7 +160,7 @@ async def candidates(session: AsyncSession, *, limit: int = 20) -> list[Candidat
         .exists()
     )
     query = (
-        select(InboxItem.id, InboxItem.from_number, InboxItem.channel)
+        select(InboxItem.id, InboxItem.from_number, InboxItem.channel, InboxItem.message_sid)
         .where(InboxItem.state == RECEIVED, ~older_open)
         .order_by(InboxItem.id)
         .limit(limit)
@@ -170,9 +171,9 @@ async def candidates(session: AsyncSession, *, limit: int = 20) -> list[Candidat
 
 
 async def processing_rows(session: AsyncSession) -> list[Candidate]:
-    query = select(InboxItem.id, InboxItem.from_number, InboxItem.channel).where(
-        InboxItem.state == PROCESSING
-    )
+    query = select(
+        InboxItem.id, InboxItem.from_number, InboxItem.channel, InboxItem.message_sid
+    ).where(InboxItem.state == PROCESSING)
     return [Candidate(*row) for row in (await session.execute(query)).all()]
 
 

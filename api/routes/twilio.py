@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData
 
-from api import replies, twiml
+from api import metrics, replies, twiml
 from api.deps import ClockDep, DatabaseDep, PipelineDep, SettingsDep
 from api.forms import BadForm, inbound_from_form, read_form
 from api.sender import apply_status_callback
@@ -30,6 +30,7 @@ async def _verified_form(request: Request, settings: Settings) -> FormData | JSO
     try:
         form = await read_form(request)
     except BadForm as error:
+        metrics.record_webhook("bad_form")
         return _error(error.status, str(error))
     if settings.twilio_validate_signature:
         token = settings.twilio_auth_token.get_secret_value() if settings.twilio_auth_token else ""
@@ -39,6 +40,7 @@ async def _verified_form(request: Request, settings: Settings) -> FormData | JSO
             log.warning(
                 "rejected %s with a missing or invalid X-Twilio-Signature", request.url.path
             )
+            metrics.record_webhook("rejected_signature")
             return _error(403, "invalid or missing X-Twilio-Signature")
     return form
 
@@ -57,6 +59,7 @@ async def inbound_sms(
     try:
         inbound = inbound_from_form(form, default_region=settings.default_region)
     except BadForm as error:
+        metrics.record_webhook("bad_form")
         return _error(error.status, str(error))
 
     # Committed before anything else happens to it: from here on the text cannot be lost.
@@ -65,6 +68,7 @@ async def inbound_sms(
     if not is_new:
         log.info("duplicate delivery of MessageSid=%s", inbound.message_sid)
         already = row.delivery == inbox.VIA_TWIML and row.state in (inbox.DONE, inbox.FAILED)
+        metrics.record_webhook("duplicate")
         return twiml.render(row.reply if already else None)
 
     pipeline.signal.wake()
@@ -77,7 +81,9 @@ async def inbound_sms(
             inbound.message_sid,
             mask_phone(inbound.from_number),
         )
+        metrics.record_webhook("error")
         return twiml.render(replies.UNEXPECTED_ERROR)
+    metrics.record_webhook("replied_inline" if reply else "no_inline_reply")
     return twiml.render(reply)
 
 
@@ -102,6 +108,7 @@ async def delivery_status(
         error_code=int(raw_code) if raw_code else None,
         clock=clock,
     )
+    metrics.record_send(status[:16])
     if not known:
         log.info("status callback for unknown MessageSid=%s", sid)
     return Response(status_code=204)

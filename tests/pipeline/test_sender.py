@@ -146,3 +146,20 @@ async def test_a_sender_that_died_after_claiming_is_taken_over(sender, fake_twil
     async with sender.database.session() as session:
         rows = (await session.execute(select(OutboxItem))).scalars().all()
     assert [r.attempts for r in rows] == [2]
+
+
+async def test_sends_are_counted_by_outcome_for_metrics(sender, fake_twilio):
+    from api.metrics import REGISTRY
+
+    def count(status):
+        return REGISTRY.get_sample_value("sms_outbound_sends_total", {"status": status}) or 0
+
+    fake, _ = fake_twilio
+    before_sent, before_retry = count("sent"), count("retry")
+    fake.fail_next(*[(503, None)] * 4)
+    await enqueue(sender, key="x")
+    await sender.send_due()
+    sender.clock.advance(timedelta(minutes=15))
+    await sender.send_due()
+    assert count("retry") == before_retry + 1
+    assert count("sent") == before_sent + 1

@@ -315,9 +315,10 @@ def simulate(
 
 
 def main() -> None:
-    from api import cli_worker
+    from api import cli_kb, cli_worker
 
     cli_worker.register(app)
+    cli_kb.register(app)
     try:
         app()
     except ConfigurationError as error:

@@ -105,10 +105,10 @@ _QUESTION_WORD = re.compile(
     r"|why|is|are|do|does|did|can|could|will|would|should)\b\s*\S",
     re.IGNORECASE,
 )
-LOOKUP_TOOLS = ("recall",)
-"""Asked when a question matches no intent: what the user told us (and, with the knowledge base,
-their documents). Each returns an artifact {"found": n}, so an empty lookup still gets the
-honest offline reply."""
+LOOKUP_TOOLS = ("recall", "search_documents")
+"""Asked when a question matches no intent: what the user told us, and their documents (the
+reply quotes the best passage and names its file). Each returns an artifact {"found": n}, so
+an empty lookup still gets the honest offline reply."""
 
 
 def looks_like_question(text: str) -> bool:

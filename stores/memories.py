@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stores.clock import Clock
 from stores.db import Database
 from stores.embeddings import TextEmbeddings
-from stores.indexes import INDEXES, bump, database_key, vectors_from_blobs
+from stores.indexes import INDEXES, bump, database_key, read_stamp, vectors_from_blobs
 from stores.models import Memory
 
 MAX_FACT_CHARS = 500
@@ -202,8 +202,10 @@ async def recall(
     """The user's current facts closest in meaning to `query`, best first, at least min_score."""
     if not query.strip():
         return []
-    vector = (await embeddings.aembed_array([query]))[0]
     async with database.session() as session:
+        if await read_stamp(session, collection(user_id)) is None:
+            return []  # nothing ever remembered: skip the embedding
+        vector = await embeddings.aembed_query_vector(query)
         hits = [(i, s) for i, s in await _search(session, user_id, vector, k) if s >= min_score]
         hits.sort(key=lambda hit: (-hit[1], hit[0]))  # ties in a stable order
         rows = await _current_by_ids(session, user_id, [i for i, _ in hits])

@@ -43,8 +43,6 @@ from tools import TOOLS_BY_NAME
         ("my memories", "list_memories", {}),
         ("forget my address", "forget", {"what": "my address"}),
         ("please forget about Anna's birthday", "forget", {"what": "Anna's birthday"}),
-        ("when is Anna's birthday?", "recall", {"query": "when is Anna's birthday"}),
-        ("where does Bob live", "recall", {"query": "where does Bob live"}),
     ],
 )
 def test_intents_become_tool_calls_with_registry_names(text, tool, args):
@@ -121,6 +119,24 @@ def test_bind_tools_keeps_it_a_chat_model():
 def test_emoji_inside_a_note_are_kept():
     call = understand("note: party 🎉 at 8 🙏").tool_calls[0]
     assert call["args"] == {"text": "party 🎉 at 8"}
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("when is Anna's birthday?", "when is Anna's birthday"),
+        ("where does Bob live", "where does Bob live"),
+        ("How long is the lease?", "How long is the lease"),
+    ],
+)
+def test_other_questions_look_in_memories_and_documents(text, query):
+    calls = understand(text).tool_calls
+    assert [(c["name"], c["args"]) for c in calls] == [
+        ("recall", {"query": query}),
+        ("search_documents", {"query": query}),
+    ]
+    for call in calls:
+        TOOLS_BY_NAME[call["name"]].tool_call_schema.model_validate(call["args"])
 
 
 async def test_a_lookup_that_finds_nothing_still_gets_the_honest_offline_reply():

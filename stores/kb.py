@@ -1,0 +1,277 @@
+"""Knowledge bases: a user's own documents ("user:<id>") and the operator's "shared" ones.
+
+A document is identified by (collection, location). Re-adding the same location with changed
+bytes replaces its chunks. The same bytes under another location in the same collection are a
+duplicate and are not stored twice. Chunks carry their vectors in SQL, and each collection's FAISS
+copy follows through `stores.indexes`, as memories do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stores.clock import Clock
+from stores.db import Database
+from stores.documents import extract_text, split_into_chunks
+from stores.embeddings import TextEmbeddings
+from stores.indexes import (
+    INDEXES,
+    Loader,
+    bump,
+    database_key,
+    read_stamp,
+    vectors_from_blobs,
+)
+from stores.models import KbChunk, KbDocument
+
+SHARED = "shared"
+
+
+def collection_for(user_id: int | None) -> str:
+    return SHARED if user_id is None else f"user:{user_id}"
+
+
+def index_name(collection: str) -> str:
+    return f"kb:{collection}"
+
+
+@dataclass(frozen=True)
+class Ingested:
+    status: str
+    """added, updated, unchanged, or duplicate."""
+    source: str
+    chunks: int
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    source: str
+    text: str
+    score: float
+    chunk_id: int
+    collection: str
+
+
+async def _load(session: AsyncSession, collection: str) -> tuple[np.ndarray, np.ndarray]:
+    rows = (
+        await session.execute(
+            select(KbChunk.id, KbChunk.embedding)
+            .join(KbDocument, KbChunk.document_id == KbDocument.id)
+            .where(KbDocument.collection == collection)
+        )
+    ).all()
+    return np.array([r.id for r in rows], dtype=np.int64), vectors_from_blobs(
+        [r.embedding for r in rows]
+    )
+
+
+def _loader(collection: str) -> Loader:
+    async def load(session: AsyncSession) -> tuple[np.ndarray, np.ndarray]:
+        return await _load(session, collection)
+
+    return load
+
+
+async def _find(session: AsyncSession, collection: str, **where: str) -> KbDocument | None:
+    query = select(KbDocument).where(KbDocument.collection == collection)
+    for column, value in where.items():
+        query = query.where(getattr(KbDocument, column) == value)
+    return (await session.execute(query.limit(1))).scalar_one_or_none()
+
+
+async def ingest(
+    database: Database,
+    embeddings: TextEmbeddings,
+    *,
+    user_id: int | None,
+    source: str,
+    location: str,
+    data: bytes,
+    content_type: str,
+    clock: Clock,
+) -> Ingested:
+    """Add or refresh one document. Raises stores.documents.UnreadableDocument."""
+    collection = collection_for(user_id)
+    digest = hashlib.sha256(data).hexdigest()
+    async with database.session() as session:
+        existing = await _find(session, collection, location=location)
+        if existing is not None and existing.content_hash == digest:
+            return Ingested("unchanged", source, existing.chunk_count)
+        twin = await _find(session, collection, content_hash=digest)
+        if twin is not None:
+            return Ingested("duplicate", source, 0, duplicate_of=twin.source)
+    text = await asyncio.to_thread(extract_text, data, content_type, source)
+    chunks = await asyncio.to_thread(split_into_chunks, text, content_type)
+    vectors = await embeddings.aembed_array(chunks)
+    now = clock.now()
+
+    async with database.session() as session:
+        stamp = await bump(session, index_name(collection), user_id=user_id, clock=clock)
+        document = await _find(session, collection, location=location)
+        replaced: list[int] = []
+        is_new = document is None
+        if document is None:
+            document = KbDocument(
+                collection=collection, user_id=user_id, location=location, created_at=now
+            )
+            session.add(document)
+        else:
+            replaced = list(
+                (
+                    await session.execute(
+                        select(KbChunk.id).where(KbChunk.document_id == document.id)
+                    )
+                ).scalars()
+            )
+            await session.execute(delete(KbChunk).where(KbChunk.document_id == document.id))
+        document.source = source[:255]
+        document.content_hash = digest
+        document.content_type = content_type
+        document.size_bytes = len(data)
+        document.chunk_count = len(chunks)
+        document.updated_at = now
+        await session.flush()
+        rows = [
+            KbChunk(
+                document_id=document.id,
+                ordinal=ordinal,
+                text=chunk,
+                embedding=vector.astype(np.float32).tobytes(),
+                embedding_model=embeddings.model_id,
+            )
+            for ordinal, (chunk, vector) in enumerate(zip(chunks, vectors, strict=True))
+        ]
+        session.add_all(rows)
+        await session.flush()
+        ids = np.array([row.id for row in rows], dtype=np.int64)
+        db = database_key(session)
+    await INDEXES.after_write(
+        db, index_name(collection), stamp, add=(ids, vectors), remove=replaced
+    )
+    return Ingested("added" if is_new else "updated", source, len(chunks))
+
+
+async def search(
+    database: Database,
+    embeddings: TextEmbeddings,
+    *,
+    user_id: int | None,
+    query: str,
+    k: int,
+    min_score: float,
+) -> list[Passage]:
+    """The best passages from the user's own and the shared collection, best first."""
+    collections = [SHARED] if user_id is None else [collection_for(user_id), SHARED]
+    if not query.strip():
+        return []
+    async with database.session() as session:
+        present = [c for c in collections if await read_stamp(session, index_name(c))]
+        if not present:
+            return []  # no knowledge base at all: skip the embedding
+        vector = await embeddings.aembed_query_vector(query)
+        hits: dict[int, tuple[float, str]] = {}
+        for collection in present:
+            found = await INDEXES.search(
+                session, index_name(collection), _loader(collection), vector, k
+            )
+            for chunk_id, score in found:
+                if score >= min_score:
+                    hits[chunk_id] = (score, collection)
+        if not hits:
+            return []
+        rows = (
+            await session.execute(
+                select(KbChunk.id, KbChunk.text, KbDocument.source, KbDocument.collection)
+                .join(KbDocument, KbChunk.document_id == KbDocument.id)
+                .where(KbChunk.id.in_(list(hits)), KbDocument.collection.in_(present))
+            )
+        ).all()
+    passages = [
+        Passage(
+            source=r.source,
+            text=r.text,
+            score=hits[r.id][0],
+            chunk_id=r.id,
+            collection=r.collection,
+        )
+        for r in rows
+    ]
+    passages.sort(key=lambda p: (-p.score, p.chunk_id))
+    return passages[:k]
+
+
+async def list_documents(
+    session: AsyncSession, *, collections: list[str] | None = None
+) -> list[KbDocument]:
+    query = select(KbDocument).order_by(KbDocument.collection, KbDocument.source, KbDocument.id)
+    if collections is not None:
+        query = query.where(KbDocument.collection.in_(collections))
+    return list((await session.execute(query)).scalars())
+
+
+async def remove(
+    database: Database, *, user_id: int | None, name: str, clock: Clock
+) -> list[KbDocument]:
+    """Remove documents whose source name or location is `name`; returns those removed."""
+    collection = collection_for(user_id)
+    async with database.session() as session:
+        documents = list(
+            (
+                await session.execute(
+                    select(KbDocument).where(
+                        KbDocument.collection == collection,
+                        or_(KbDocument.source == name, KbDocument.location == name),
+                    )
+                )
+            ).scalars()
+        )
+        if not documents:
+            return []
+        stamp = await bump(session, index_name(collection), user_id=user_id, clock=clock)
+        doc_ids = [d.id for d in documents]
+        chunk_ids = list(
+            (
+                await session.execute(select(KbChunk.id).where(KbChunk.document_id.in_(doc_ids)))
+            ).scalars()
+        )
+        await session.execute(delete(KbChunk).where(KbChunk.document_id.in_(doc_ids)))
+        await session.execute(delete(KbDocument).where(KbDocument.id.in_(doc_ids)))
+        db = database_key(session)
+    await INDEXES.after_write(db, index_name(collection), stamp, remove=chunk_ids)
+    return documents
+
+
+async def reembed(
+    database: Database, embeddings: TextEmbeddings, *, collection: str, clock: Clock
+) -> int:
+    """Re-embed chunks stored with another model and make every process rebuild the copy."""
+    user_id = None if collection == SHARED else int(collection.split(":", 1)[1])
+    async with database.session() as session:
+        await bump(session, index_name(collection), user_id=user_id, clock=clock)
+        stale = list(
+            (
+                await session.execute(
+                    select(KbChunk)
+                    .join(KbDocument, KbChunk.document_id == KbDocument.id)
+                    .where(
+                        KbDocument.collection == collection,
+                        KbChunk.embedding_model != embeddings.model_id,
+                    )
+                )
+            ).scalars()
+        )
+        if stale:
+            vectors = await embeddings.aembed_array([c.text for c in stale])
+            for chunk, vector in zip(stale, vectors, strict=True):
+                chunk.embedding = vector.astype(np.float32).tobytes()
+                chunk.embedding_model = embeddings.model_id
+        db = database_key(session)
+    INDEXES.forget(db, index_name(collection))
+    return len(stale)

@@ -60,4 +60,5 @@ def inbound_from_form(form: FormData, *, default_region: str) -> InboundSms:
         to_number=str(form.get("To") or "")[:32] or None,
         account_sid=str(form.get("AccountSid") or "")[:64] or None,
         num_media=int(num_media) if num_media.isdigit() else 0,
+        opt_out_type=str(form.get("OptOutType") or "").strip().upper()[:16] or None,
     )

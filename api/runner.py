@@ -19,14 +19,15 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import replies
+from api import keywords, replies
+from api.keywords import KeywordContext
 from api.notify import ReplyNotifier
 from graph.context import Context
 from graph.errors import UserNotFound
 from graph.graph import builder
 from graph.model import load_chat_model, planner_name
 from graph.state import InputState
-from stores import inbox, messages, outbox, users
+from stores import consent, inbox, messages, outbox, users
 from stores.clock import Clock
 from stores.db import Database
 from stores.interactions import record_interaction
@@ -111,6 +112,23 @@ class TurnRunner:
     async def _answer(self, row: InboxItem) -> _Answer:
         async with self.database.session() as session:
             user = await users.get_user_by_phone(session, phone=row.from_number)
+            routed = await keywords.route(
+                KeywordContext(session, row, user, self.clock, self.settings)
+            )
+            if routed is not None:
+                conversation_id = None
+                if user is not None:
+                    conversation = await users.get_or_create_conversation(
+                        session, user_id=user.id, channel=row.channel, clock=self.clock
+                    )
+                    conversation_id = conversation.id
+                    await self._record_inbound(session, row, conversation_id)
+                return _Answer(
+                    reply=routed.reply,
+                    outcome=routed.outcome,
+                    user_id=user.id if user else None,
+                    conversation_id=conversation_id,
+                )
             if user is None:
                 return await self._unknown_sender(session, row.from_number)
             if user.status != "active":
@@ -118,16 +136,7 @@ class TurnRunner:
             conversation = await users.get_or_create_conversation(
                 session, user_id=user.id, channel=row.channel, clock=self.clock
             )
-            if row.attempts <= 1 or not await messages.has_sid(session, twilio_sid=row.message_sid):
-                await messages.record_message(
-                    session,
-                    conversation_id=conversation.id,
-                    direction="inbound",
-                    body=row.body,
-                    status="received",
-                    twilio_sid=row.message_sid,
-                    clock=self.clock,
-                )
+            await self._record_inbound(session, row, conversation.id)
         started = time.perf_counter()
         try:
             final = await self._run_graph(row, user.id, conversation.id)
@@ -226,9 +235,26 @@ class TurnRunner:
                 )
         return delivery
 
+    async def _record_inbound(
+        self, session: AsyncSession, row: InboxItem, conversation_id: int
+    ) -> None:
+        if row.attempts > 1 and await messages.has_sid(session, twilio_sid=row.message_sid):
+            return  # recorded by the attempt that died
+        await messages.record_message(
+            session,
+            conversation_id=conversation_id,
+            direction="inbound",
+            body=row.body,
+            status="received",
+            twilio_sid=row.message_sid,
+            clock=self.clock,
+        )
+
     async def _unknown_sender(self, session: AsyncSession, phone: str) -> _Answer:
         log.info("inbound from unregistered number %s", mask_phone(phone))
-        if self.settings.unknown_sender_policy == "silent":
+        if self.settings.unknown_sender_policy == "silent" or await consent.is_opted_out(
+            session, phone=phone
+        ):
             return _Answer(reply=None, outcome="ignored_unknown")
         already = await inbox.count_outcomes_since(
             session,

@@ -25,7 +25,7 @@ from tenacity import (
 from twilio.base.exceptions import TwilioRestException
 
 from api import metrics
-from stores import flags, messages, outbox, users
+from stores import consent, flags, messages, outbox, users
 from stores.clock import Clock
 from stores.db import Database
 from stores.models import OutboxItem
@@ -159,6 +159,16 @@ class OutboxSender:
     async def _send_one(self, row: OutboxItem) -> None:
         async with self.database.session() as session:
             user = await users.get_user_by_phone(session, phone=row.to_number)
+            if user is None and await consent.is_opted_out(session, phone=row.to_number):
+                await outbox.mark_final(
+                    session,
+                    outbox_id=row.id,
+                    state=outbox.REFUSED,
+                    error_class="number_opted_out",
+                    clock=self.clock,
+                )
+                metrics.record_send("refused")
+                return
             if user is not None and user.status != "active":
                 await outbox.mark_final(
                     session,

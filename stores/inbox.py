@@ -31,6 +31,7 @@ class InboundSms:
     to_number: str | None = None
     account_sid: str | None = None
     num_media: int = 0
+    opt_out_type: str | None = None
 
 
 async def receive(
@@ -46,6 +47,7 @@ async def receive(
         "channel": inbound.channel,
         "body": inbound.body,
         "num_media": inbound.num_media,
+        "opt_out_type": inbound.opt_out_type,
         "state": RECEIVED,
         "attempts": 0,
         "received_at": now,

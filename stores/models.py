@@ -74,6 +74,9 @@ class Message(Base):
     body: Mapped[str] = mapped_column(Text)
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     status: Mapped[str] = mapped_column(String(16))
+    segments: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, doc="SMS segments an outbound body costs (the cost cap counts them)"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -93,6 +96,9 @@ class InboxItem(Base):
     channel: Mapped[str] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text)
     num_media: Mapped[int] = mapped_column(Integer, default=0)
+    opt_out_type: Mapped[str | None] = mapped_column(
+        String(16), nullable=True, doc="Twilio Advanced Opt-Out's OptOutType (STOP/START/HELP)"
+    )
     state: Mapped[str] = mapped_column(String(16), doc="received/processing/done/failed")
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
     reply: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -326,3 +332,31 @@ class VectorIndexVersion(Base):
     generation: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConsentEvent(Base):
+    """Every consent change (STOP, START, HELP, carrier opt-outs): the carriers' audit trail."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_events_phone_created", "phone", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), doc="E.164; kept even after the user is removed")
+    kind: Mapped[str] = mapped_column(String(16), doc="opt_out, opt_in or help")
+    keyword: Mapped[str] = mapped_column(String(32), doc="what was texted, e.g. STOP")
+    source: Mapped[str] = mapped_column(String(32), doc="keyword, optout_type, twilio_21610, admin")
+    message_sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReplyContinuation(Base):
+    """The rest of a reply that was too long to send at once; MORE sends the next part."""
+
+    __tablename__ = "reply_continuations"
+    __table_args__ = (UniqueConstraint("phone", "channel", name="uq_reply_continuations_to"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(16))
+    remaining: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

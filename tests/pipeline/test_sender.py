@@ -163,3 +163,23 @@ async def test_sends_are_counted_by_outcome_for_metrics(sender, fake_twilio):
     await sender.send_due()
     assert count("retry") == before_retry + 1
     assert count("sent") == before_sent + 1
+
+
+async def test_a_number_that_opted_out_without_an_account_is_never_sent_to(sender, fake_twilio):
+    from stores import consent
+
+    fake, _ = fake_twilio
+    async with sender.database.session() as session:
+        await consent.record(
+            session,
+            phone=ANN_PHONE,
+            kind="opt_out",
+            keyword="STOP",
+            source="keyword",
+            message_sid="SM1",
+            clock=sender.clock,
+        )
+    await enqueue(sender)
+    await sender.send_due()
+    assert fake.attempts == 0
+    assert (await the_row(sender)).state == "refused"

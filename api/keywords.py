@@ -1,0 +1,98 @@
+"""Keyword routing before the LLM: texts with a fixed meaning are answered instantly, without
+tokens, and can never be misread by a model.
+
+STOP means stop: the carrier keywords opt the number out (the user row, and a consent event
+even for numbers we do not know), and nothing is sent to it again until START. Twilio's own
+opt-out handling already confirms STOP/START to the texter, so we add no reply of our own there.
+HELP gets a fixed text. Other rooms add their own rules to RULES (approvals, snooze, MORE).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import metrics
+from stores import consent, users
+from stores.clock import Clock
+from stores.models import InboxItem, User
+from stores.settings import Settings
+from tools.help import HELP_TEXT  # the same text the planner's help tool gives
+
+OPT_OUT_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT"}
+OPT_IN_WORDS = {"START", "UNSTOP"}
+HELP_WORDS = {"HELP", "INFO"}
+
+OPT_OUT_NOTICE = "Reply STOP to stop all messages, START to resume. Msg&data rates may apply."
+
+
+@dataclass(frozen=True)
+class KeywordContext:
+    session: AsyncSession
+    row: InboxItem
+    user: User | None
+    clock: Clock
+    settings: Settings
+
+    @property
+    def word(self) -> str:
+        """The text as one upper-case word ("stop." -> "STOP"), or "" when it is more."""
+        text = re.sub(r"[\s.!?,;:'\"]+$", "", self.row.body.strip()).upper()
+        return text if re.fullmatch(r"[A-Z]+", text) else ""
+
+
+@dataclass(frozen=True)
+class Routed:
+    reply: str | None
+    outcome: str
+
+
+Rule = Callable[[KeywordContext], Awaitable[Routed | None]]
+
+
+async def opt_out_or_in(ctx: KeywordContext) -> Routed | None:
+    declared = (ctx.row.opt_out_type or "").upper()
+    word = ctx.word
+    if declared == "STOP" or (not declared and word in OPT_OUT_WORDS):
+        await _record(ctx, "opt_out", "opted_out", source="optout_type" if declared else "keyword")
+        metrics.record_opt_out("keyword")
+        return Routed(reply=None, outcome="opted_out")
+    if declared == "START" or (not declared and word in OPT_IN_WORDS):
+        await _record(ctx, "opt_in", "active", source="optout_type" if declared else "keyword")
+        metrics.record_opt_in("keyword")
+        return Routed(reply=None, outcome="opted_in")
+    if declared == "HELP" or (not declared and word in HELP_WORDS):
+        await _record(ctx, "help", None, source="optout_type" if declared else "keyword")
+        return Routed(reply=f"{HELP_TEXT}\n{OPT_OUT_NOTICE}", outcome="help")
+    return None
+
+
+async def _record(ctx: KeywordContext, kind: str, status: str | None, *, source: str) -> None:
+    await consent.record(
+        ctx.session,
+        phone=ctx.row.from_number,
+        kind=kind,
+        keyword=(ctx.word or ctx.row.opt_out_type or "")[:32],
+        source=source,
+        message_sid=ctx.row.message_sid,
+        clock=ctx.clock,
+    )
+    if status is not None and ctx.user is not None and ctx.user.status != "blocked":
+        await users.set_status(
+            ctx.session, phone=ctx.row.from_number, status=status, clock=ctx.clock
+        )
+
+
+RULES: list[Rule] = [opt_out_or_in]
+"""Tried in order; the first that answers wins. Consent comes first, always."""
+
+
+async def route(ctx: KeywordContext) -> Routed | None:
+    for rule in RULES:
+        routed = await rule(ctx)
+        if routed is not None:
+            return routed
+    return None

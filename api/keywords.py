@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import metrics
-from stores import consent, users
+from stores import consent, continuations, users
 from stores.clock import Clock
 from stores.models import InboxItem, User
 from stores.settings import Settings
@@ -86,7 +86,19 @@ async def _record(ctx: KeywordContext, kind: str, status: str | None, *, source:
         )
 
 
-RULES: list[Rule] = [opt_out_or_in]
+NOTHING_MORE = "That's all: there is nothing more to send."
+
+
+async def more(ctx: KeywordContext) -> Routed | None:
+    if ctx.word != "MORE":
+        return None
+    remaining = await continuations.pop(
+        ctx.session, phone=ctx.row.from_number, channel=ctx.row.channel
+    )
+    return Routed(reply=remaining or NOTHING_MORE, outcome="more")
+
+
+RULES: list[Rule] = [opt_out_or_in, more]
 """Tried in order; the first that answers wins. Consent comes first, always."""
 
 

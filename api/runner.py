@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -19,7 +19,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import keywords, replies
+from api import keywords, replies, segments
 from api.keywords import KeywordContext
 from api.notify import ReplyNotifier
 from graph.context import Context
@@ -27,7 +27,7 @@ from graph.errors import UserNotFound
 from graph.graph import builder
 from graph.model import load_chat_model, planner_name
 from graph.state import InputState
-from stores import consent, inbox, messages, outbox, users
+from stores import consent, continuations, inbox, messages, outbox, users
 from stores.clock import Clock
 from stores.db import Database
 from stores.interactions import record_interaction
@@ -190,6 +190,20 @@ class TurnRunner:
 
     async def _deliver(self, row: InboxItem, answer: _Answer) -> str:
         async with self.database.session() as session:
+            reply_segments = None
+            if answer.reply is not None:
+                # Cut to the segment budget; the rest waits for MORE (and a new reply
+                # replaces whatever was still waiting).
+                page = segments.paginate(answer.reply, self.settings.max_reply_segments)
+                await continuations.save(
+                    session,
+                    phone=row.from_number,
+                    channel=row.channel,
+                    remaining=page.rest,
+                    clock=self.clock,
+                )
+                answer = replace(answer, reply=page.text)
+                reply_segments = segments.segments(page.text)
             delivery = inbox.VIA_NONE
             if answer.reply is not None:
                 delivery = await inbox.decide_delivery(
@@ -214,6 +228,7 @@ class TurnRunner:
                     body=answer.reply,
                     clock=self.clock,
                     status="replied" if delivery == inbox.VIA_TWIML else "queued",
+                    segments=reply_segments,
                 )
                 message_id = message.id
             if delivery == inbox.VIA_OUTBOX:

@@ -18,6 +18,7 @@ async def record_message(
     status: str,
     clock: Clock,
     twilio_sid: str | None = None,
+    segments: int | None = None,
 ) -> Message:
     if direction not in ("inbound", "outbound"):
         raise ValueError(f"direction must be inbound or outbound, not {direction!r}")
@@ -28,6 +29,7 @@ async def record_message(
         body=body,
         status=status,
         twilio_sid=twilio_sid,
+        segments=segments,
         created_at=now,
         updated_at=now,
     )

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     send_inline_attempts: int = Field(default=4, ge=1, le=10)
     send_retry_initial_seconds: float = Field(default=0.5, ge=0, le=30)
     send_max_attempts: int = Field(default=6, ge=1, le=50)
+    max_reply_segments: int = Field(
+        default=3, ge=1, le=10, description="Longer replies are cut and continue on MORE."
+    )
     max_plan_steps: int = Field(default=6, ge=1, le=25)
     history_max_messages: int = Field(default=40, ge=4, le=1000)
 

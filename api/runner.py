@@ -19,7 +19,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import keywords, replies, segments
+from api import keywords, limits, replies, segments
 from api.keywords import KeywordContext
 from api.notify import ReplyNotifier
 from graph.context import Context
@@ -133,10 +133,20 @@ class TurnRunner:
                 return await self._unknown_sender(session, row.from_number)
             if user.status != "active":
                 return _Answer(reply=None, outcome=f"ignored_{user.status}")
+            limited = await limits.check(
+                session, row=row, user_id=user.id, settings=self.settings, clock=self.clock
+            )
             conversation = await users.get_or_create_conversation(
                 session, user_id=user.id, channel=row.channel, clock=self.clock
             )
             await self._record_inbound(session, row, conversation.id)
+        if limited is not None:
+            return _Answer(
+                reply=limited.reply,
+                outcome=limited.outcome,
+                user_id=user.id,
+                conversation_id=conversation.id,
+            )
         started = time.perf_counter()
         try:
             final = await self._run_graph(row, user.id, conversation.id)

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     send_inline_attempts: int = Field(default=4, ge=1, le=10)
     send_retry_initial_seconds: float = Field(default=0.5, ge=0, le=30)
     send_max_attempts: int = Field(default=6, ge=1, le=50)
+    rate_limit_per_minute: int = Field(default=10, ge=1, description="Texts per sender.")
+    rate_limit_per_day: int = Field(default=200, ge=1, description="Texts per sender.")
+    rate_limit_global_per_minute: int = Field(default=600, ge=1, description="All senders.")
+    daily_segment_cap: int = Field(
+        default=100, ge=1, description="Outbound SMS segments per user per 24 h (cost cap)."
+    )
     max_reply_segments: int = Field(
         default=3, ge=1, le=10, description="Longer replies are cut and continue on MORE."
     )

@@ -1,0 +1,51 @@
+"""Rate and cost limits, counted from rows every process already writes (inbox, messages), so
+they hold across any number of API and worker processes without a separate counter store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from stores.clock import Clock
+from stores.models import Conversation, InboxItem, Message
+
+
+async def inbound_since(
+    session: AsyncSession, *, seconds: float, clock: Clock, from_number: str | None = None
+) -> int:
+    """Texts received in the last `seconds` (from one number, or from everyone)."""
+    query = select(func.count(InboxItem.id)).where(
+        InboxItem.received_at > clock.now() - timedelta(seconds=seconds)
+    )
+    if from_number is not None:
+        query = query.where(InboxItem.from_number == from_number)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def outcomes_since(
+    session: AsyncSession, *, from_number: str, outcome: str, seconds: float, clock: Clock
+) -> int:
+    query = select(func.count(InboxItem.id)).where(
+        InboxItem.from_number == from_number,
+        InboxItem.outcome == outcome,
+        InboxItem.received_at > clock.now() - timedelta(seconds=seconds),
+    )
+    return int((await session.execute(query)).scalar_one() or 0)
+
+
+async def outbound_segments_since(
+    session: AsyncSession, *, user_id: int, seconds: float, clock: Clock
+) -> int:
+    """SMS segments sent to the user (all channels) in the last `seconds`: what they cost."""
+    query = (
+        select(func.coalesce(func.sum(Message.segments), 0))
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .where(
+            Conversation.user_id == user_id,
+            Message.direction == "outbound",
+            Message.created_at > clock.now() - timedelta(seconds=seconds),
+        )
+    )
+    return int((await session.execute(query)).scalar_one() or 0)

@@ -142,4 +142,5 @@ def test_sign_in_add_a_user_and_talk_in_the_simulator(server, browser, tmp_path)
     )
     families = {f.name: f for f in text_string_to_metric_families(metrics.text)}
     turns = families["sms_turn_duration_seconds"]
-    assert any(s.name.endswith("_count") and s.value >= 2 for s in turns.samples)
+    # "help" is a keyword (answered without the graph); the note went through one turn.
+    assert any(s.name.endswith("_count") and s.value >= 1 for s in turns.samples)

@@ -1,7 +1,10 @@
-"""persist: write this turn to the interaction log (who, steps, tools, latency, outcome)."""
+"""persist: write this turn to the interaction log (who, steps, tools, latency, outcome), and,
+with an LLM configured, the durable facts the user mentioned in passing to long-term memory."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -9,9 +12,15 @@ from langchain_core.messages import AnyMessage, HumanMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from graph.context import Context
+from graph.extract import extract_facts, worth_extracting
 from graph.model import load_chat_model, planner_name
+from graph.offline import OfflinePlanner
 from graph.state import State
+from stores import memories
 from stores.interactions import record_interaction
+
+log = logging.getLogger(__name__)
+EXTRACTION_TIMEOUT_SECONDS = 8.0
 
 FIXED_NODES = ("load_state", "retrieve_memory", "rag")
 
@@ -38,9 +47,46 @@ def nodes_this_turn(steps: int, tool_steps: int, fallback: bool) -> list[str]:
     return [*nodes, "summarize", "persist"]
 
 
+async def remember_mentioned_facts(state: State, ctx: Context, tools: list[str]) -> int:
+    """Ask the LLM for durable facts in this exchange and remember them; returns how many were
+    new. Offline, after explicit memory tools, for questions: nothing to do. Never raises."""
+    model = ctx.chat_model or load_chat_model()
+    said = next((m.text for m in reversed(state.messages) if isinstance(m, HumanMessage)), "")
+    if (
+        isinstance(model, OfflinePlanner)
+        or state.user is None
+        or state.outcome != "ok"
+        or not worth_extracting(said, tools)
+    ):
+        return 0
+    try:
+        facts = await asyncio.wait_for(
+            extract_facts(model, said=said, answered=state.reply, known=state.memories),
+            EXTRACTION_TIMEOUT_SECONDS,
+        )
+        stored = 0
+        for fact, subject in facts:
+            saved = await memories.remember(
+                ctx.database,
+                ctx.embeddings,
+                user_id=state.user["id"],
+                text=fact,
+                subject=subject,
+                origin="extracted",
+                source_message_sid=ctx.message_sid,
+                clock=ctx.clock,
+            )
+            stored += not saved.duplicate
+        return stored
+    except Exception as error:  # the reply is ready: a missed fact must not cost it
+        log.warning("fact extraction failed: %s", type(error).__name__)
+        return 0
+
+
 async def persist(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     tools = tools_this_turn(state.messages)
+    await remember_mentioned_facts(state, ctx, tools)
     fallback = state.outcome == "fallback"
     tool_steps = state.steps if fallback else max(state.steps - 1, 0)
     started = datetime.fromisoformat(state.turn_started_at) if state.turn_started_at else None

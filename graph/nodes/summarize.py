@@ -2,7 +2,7 @@
 
 Once the checkpointed history passes `history_token_budget` (estimated tokens) or
 `history_max_messages`, the oldest whole turns are folded. Cuts fall only before a
-HumanMessage, so no tool call loses its result. Folding goes down to half the budget, so it
+HumanMessage, so no tool call loses its result. Folding goes down to half of each limit, so it
 happens every few turns, not on each one. The folded turns are merged into `summary` by the LLM
 when one is configured, and by extraction offline: each turn's question and answer, shortened,
 keeping the newest lines that fit. They are then removed with RemoveMessage. Every new summary is
@@ -139,8 +139,10 @@ async def summarize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     over_budget = count_tokens(state.messages) > budget
     if not over_budget and len(state.messages) <= ctx.history_max_messages:
         return {}
+    # Down to half of whichever limit was passed, so folding (an LLM call, with one) happens
+    # every few turns rather than on every turn once the history is full.
     folded = turns_to_fold(
-        state.messages, ctx.history_max_messages, budget // 2 if over_budget else None
+        state.messages, max(ctx.history_max_messages // 2, 2), budget // 2 if over_budget else None
     )
     if not folded:
         return {}

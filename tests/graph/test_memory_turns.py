@@ -7,9 +7,12 @@ from datetime import timedelta
 import pytest
 from langchain_core.messages import AIMessage
 from langgraph.checkpoint.memory import InMemorySaver
+from sqlalchemy import select
 
 from graph import prompts
 from stores.embeddings import LocalMiniLMEmbeddings
+from stores.models import ConversationSummary
+from stores.summaries import scrub_text
 from tests.helpers import ScriptedModel, add_user, turn
 
 
@@ -86,3 +89,39 @@ async def test_recall_by_meaning_through_the_graph_with_the_real_model(database,
     assert await say("what food can't my kid eat?") == (
         "You told me: my daughter is allergic to peanuts (on Jan 15, 2026)"
     )
+
+
+async def test_forget_also_scrubs_the_running_summary(database, clock, ann):
+    saver = InMemorySaver()
+
+    async def say(text: str) -> dict:
+        return await turn(
+            text,
+            user_id=ann.id,
+            database=database,
+            clock=clock,
+            saver=saver,
+            history_token_budget=200,
+        )
+
+    await say("remember my address is 12 Elm Street")
+    summary = ""
+    for i in range(15):  # until the first turn is folded into the summary
+        summary = (await say(f"note: errand {i}")).get("summary", "")
+        if summary:
+            break
+    assert "12 Elm Street" in summary
+    final = await say("forget my address")
+    assert final["reply"] == "Forgotten: my address is 12 Elm Street"
+    assert "Elm" not in final["summary"] and "errand" in final["summary"]
+    async with database.session() as session:
+        texts = (await session.execute(select(ConversationSummary.text))).scalars().all()
+    assert texts and not any("Elm" in text for text in texts)
+
+
+def test_scrubbing_removes_only_the_sentences_that_mention_the_fact():
+    summary = (
+        "- User: my address is 12 Elm St / Assistant: Saved.\n"
+        "Ann likes tea. She lives at 12 Elm St. Bye."
+    )
+    assert scrub_text(summary, ["my address is 12 Elm St"]) == "Ann likes tea. Bye."

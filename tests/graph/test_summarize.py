@@ -36,15 +36,16 @@ async def test_short_histories_are_left_alone(database, clock):
     assert update == {}
 
 
-async def test_long_histories_lose_whole_old_turns_only(database, clock):
+async def test_long_histories_fold_whole_old_turns_down_to_half_the_cap(database, clock):
     update = await summarize(
         State(messages=history(5)),
-        runtime(Context(database=database, clock=clock, history_max_messages=10)),
+        runtime(Context(database=database, clock=clock, history_max_messages=12)),
     )
     removed = [m.id for m in update["messages"]]
     assert all(isinstance(m, RemoveMessage) for m in update["messages"])
-    # 20 messages, limit 10: the first 3 turns (12 messages) go, 2 whole turns stay.
-    assert removed == [m.id for m in history(5)[:12]]
+    # 20 messages, cap 12: down to at most 6, whole turns only: the first 4 turns (16) go.
+    assert removed == [m.id for m in history(5)[:16]]
+    assert "- User: q0 / Assistant: a0" in update["summary"]
 
 
 def test_a_single_turn_longer_than_the_limit_is_kept_whole():

@@ -114,7 +114,7 @@ def kb_add(
 
         owner = await _user_id(config, user)
         database = Database(config.database_url)
-        embeddings, clock = default_embeddings(), SystemClock()
+        embeddings, clock = default_embeddings().for_batch(), SystemClock()
         errors: list[str] = []
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         try:
@@ -299,7 +299,7 @@ def index_rebuild() -> None:
         from stores.models import KbDocument, Memory
 
         database = Database(config.database_url)
-        embeddings, clock = default_embeddings(), SystemClock()
+        embeddings, clock = default_embeddings().for_batch(), SystemClock()
         reembedded = 0
         try:
             async with database.session() as session:

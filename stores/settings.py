@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
@@ -177,6 +177,12 @@ class Settings(BaseSettings):
 
             return is_sqlite(self.database_url)
         return self.serve_embedded_worker == "on"
+
+    @model_validator(mode="after")
+    def _embeddings_need_a_server(self) -> Settings:
+        if self.embeddings_provider == "openai" and not self.llm_configured:
+            raise ValueError("EMBEDDINGS_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL")
+        return self
 
     @property
     def llm_configured(self) -> bool:

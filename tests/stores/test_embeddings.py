@@ -162,7 +162,9 @@ async def test_openai_provider_calls_an_openai_compatible_server(embeddings_api)
     assert request["auth"] == "Bearer sk-local"
 
 
-def test_openai_provider_without_a_server_is_a_configuration_error():
-    settings = load_settings(_env_file=None, embeddings_provider="openai")
-    with pytest.raises(ConfigurationError, match="EMBEDDINGS_PROVIDER=openai needs"):
-        build_embeddings(settings)
+def test_openai_provider_without_a_server_stops_start_up_with_one_line():
+    with pytest.raises(ConfigurationError) as error:
+        load_settings(_env_file=None, embeddings_provider="openai")
+    assert str(error.value) == (
+        "Configuration error: EMBEDDINGS_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL"
+    )

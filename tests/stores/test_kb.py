@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from stores import indexes, kb
 from stores.db import Database
-from stores.documents import UnreadableDocument, content_type_for, extract_text
+from stores.documents import CHUNK_CHARS, UnreadableDocument, content_type_for, extract_text
 from stores.models import KbChunk, KbDocument
 from tests.documents import LEASE_LINES, PACKING_MD, WIFI_HTML, make_pdf
 from tests.fake_embeddings import HashEmbeddings
@@ -66,7 +66,7 @@ async def test_long_documents_are_chunked(db, emb, clock):
     assert result.chunks > 10
     async with db.session() as session:
         longest = (await session.execute(select(func.max(func.length(KbChunk.text))))).scalar()
-    assert longest <= 800
+    assert longest <= CHUNK_CHARS
 
 
 async def test_same_content_is_stored_once_and_unchanged_files_are_skipped(db, emb, clock):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
+from collections.abc import Iterator
 
 
 class ReplyNotifier:
@@ -16,13 +17,14 @@ class ReplyNotifier:
         for event in self._waiting.pop(inbox_id, set()):
             event.set()
 
-    async def wait(self, inbox_id: int, seconds: float) -> None:
-        """Return when `inbox_id` is notified or after `seconds`, whichever is first."""
+    @contextlib.contextmanager
+    def subscription(self, inbox_id: int) -> Iterator[asyncio.Event]:
+        """An event set when `inbox_id` is notified. Subscribe before looking at the row, so a
+        notification that lands between the look and the wait is not missed."""
         event = asyncio.Event()
         self._waiting[inbox_id].add(event)
         try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), seconds)
+            yield event
         finally:
             waiting = self._waiting.get(inbox_id)
             if waiting is not None:

@@ -13,6 +13,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from api.locks import locks_for
 from api.notify import ReplyNotifier, WorkSignal
 from api.runner import TurnRunner
+from api.scheduler import ReminderScheduler
 from api.sender import LogTransport, OutboxSender, Transport, TwilioTransport
 from api.worker import TurnWorker
 from stores import inbox
@@ -75,13 +76,15 @@ class Pipeline:
         self.sender = OutboxSender(
             database=database, transport=self.transport, settings=settings, clock=clock
         )
+        self.scheduler = ReminderScheduler(database=database, settings=settings, clock=clock)
         self._tasks: list[asyncio.Task[None]] = []
 
     def start_background(self) -> None:
-        """Run the worker and the sender in this process until stop()."""
+        """Run the worker, the sender and the reminder scheduler in this process until stop()."""
         self._tasks = [
             asyncio.create_task(self.worker.run_forever(), name="turn-worker"),
             asyncio.create_task(self.sender.run_forever(), name="outbox-sender"),
+            asyncio.create_task(self.scheduler.run_forever(), name="reminder-scheduler"),
         ]
 
     async def stop(self) -> None:
@@ -93,24 +96,30 @@ class Pipeline:
         await self.worker.stop()
         await self.transport.close()
 
-    async def wait_for_reply(self, inbox_id: int, deadline_seconds: float) -> str | None:
-        """The reply if the turn ends within the deadline (TwiML), else None: the reply will
-        go out through the outbox. Exactly one of the two happens (inbox.decide_delivery)."""
+    async def wait_for_reply(self, inbox_id: int, deadline: float) -> str | None:
+        """The reply if the turn ends before `deadline` (loop time), for TwiML; else None: the
+        reply will go out through the outbox. Exactly one of the two happens
+        (inbox.decide_delivery)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + deadline_seconds
-        while True:
-            async with self.database.session() as session:
-                row = await inbox.get(session, inbox_id=inbox_id)
-            if row is None or row.delivery in (inbox.VIA_OUTBOX, inbox.VIA_NONE):
-                return None
-            if row.delivery == inbox.VIA_TWIML:
-                return row.reply
-            remaining = deadline - loop.time()
-            if remaining <= 0:
+        # A worker in this process wakes us when the turn ends; one elsewhere cannot, so then
+        # the row is polled.
+        poll = None if self._tasks else WAIT_POLL_SECONDS
+        with self.notifier.subscription(inbox_id) as finished:
+            while True:
                 async with self.database.session() as session:
-                    decision = await inbox.decide_delivery(
-                        session, inbox_id=inbox_id, delivery=inbox.VIA_OUTBOX
-                    )
                     row = await inbox.get(session, inbox_id=inbox_id)
-                return row.reply if decision == inbox.VIA_TWIML and row else None
-            await self.notifier.wait(inbox_id, min(remaining, WAIT_POLL_SECONDS))
+                if row is None or row.delivery in (inbox.VIA_OUTBOX, inbox.VIA_NONE):
+                    return None
+                if row.delivery == inbox.VIA_TWIML:
+                    return row.reply
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    async with self.database.session() as session:
+                        decision = await inbox.decide_delivery(
+                            session, inbox_id=inbox_id, delivery=inbox.VIA_OUTBOX
+                        )
+                        row = await inbox.get(session, inbox_id=inbox_id)
+                    return row.reply if decision == inbox.VIA_TWIML and row else None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(finished.wait(), min(remaining, poll or remaining))
+                finished.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from fastapi import APIRouter, Request, Response
@@ -53,6 +54,8 @@ async def inbound_sms(
     pipeline: PipelineDep,
     clock: ClockDep,
 ) -> Response:
+    # Twilio's 15 s includes everything, so the deadline runs from the request's arrival.
+    deadline = asyncio.get_running_loop().time() + settings.reply_deadline_seconds
     form = await _verified_form(request, settings)
     if isinstance(form, JSONResponse):
         return form
@@ -73,7 +76,7 @@ async def inbound_sms(
 
     pipeline.signal.wake()
     try:
-        reply = await pipeline.wait_for_reply(row.id, settings.reply_deadline_seconds)
+        reply = await pipeline.wait_for_reply(row.id, deadline)
     except Exception as error:
         log.exception(
             "webhook failed: %s for MessageSid=%s from %s",

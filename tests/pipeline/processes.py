@@ -45,11 +45,13 @@ def base_env(database_url: str, twilio_url: str, **extra: str) -> dict[str, str]
 class Process:
     """A CLI process in its own process group, with its output in a log file."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, log: Path) -> None:
+    def __init__(
+        self, args: list[str], env: dict[str, str], cwd: Path, log: Path, program: str = CLI
+    ) -> None:
         self.log = log
         self._file = log.open("ab")
         self.proc = subprocess.Popen(
-            [CLI, *args],
+            [program, *args],
             env=env,
             cwd=cwd,
             stdout=self._file,

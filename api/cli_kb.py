@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -88,6 +89,17 @@ def collect_files(paths: list[Path]) -> tuple[list[_File], int]:
     return files, passed_over
 
 
+def _upload(file: _File) -> Any:
+    from stores.kb import Upload
+
+    def read() -> bytes:
+        if file.problem:
+            raise FileNotFoundError(errno.ENOENT, "no such file or directory")
+        return file.path.read_bytes()
+
+    return Upload(source=file.path.name, location=str(file.path.resolve()), read=read)
+
+
 @kb_app.command("add")
 def kb_add(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories to add.")],
@@ -109,49 +121,32 @@ def kb_add(
         from stores import kb
         from stores.clock import SystemClock
         from stores.db import Database
-        from stores.documents import UnreadableDocument, content_type_for
+        from stores.documents import UnreadableDocument
         from stores.embeddings import default_embeddings
 
         owner = await _user_id(config, user)
         database = Database(config.database_url)
-        embeddings, clock = default_embeddings().for_batch(), SystemClock()
+        embeddings = default_embeddings().for_batch()
+        uploads = [_upload(file) for file in files]
         errors: list[str] = []
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         try:
             with Progress(*columns, console=err, transient=True) as progress:
                 task = progress.add_task("adding", total=len(files))
-                for file in files:
-                    progress.update(task, description=file.path.name[:40])
-                    try:
-                        if file.problem:
-                            raise UnreadableDocument(file.problem)
-                        content_type = content_type_for(file.path.name)
-                        data = file.path.read_bytes()
-                        result = await kb.ingest(
-                            database,
-                            embeddings,
-                            user_id=owner,
-                            source=file.path.name,
-                            location=str(file.path.resolve()),
-                            data=data,
-                            content_type=content_type,
-                            clock=clock,
-                        )
-                    except (UnreadableDocument, OSError) as error:
-                        errors.append(
-                            str(error)
-                            if isinstance(error, UnreadableDocument)
-                            else f"{file.path}: {error.strerror or error}"
-                        )
+                outcomes = kb.ingest_many(
+                    database, embeddings, user_id=owner, uploads=uploads, clock=SystemClock()
+                )
+                async for upload, outcome in outcomes:
+                    if isinstance(outcome, UnreadableDocument):
+                        errors.append(str(outcome))
                         progress.console.print(Text.assemble(("error: ", "red"), errors[-1]))
+                    elif outcome.duplicate_of:
+                        same = f"same content as {outcome.duplicate_of}"
+                        out.print(Text(f"skipped: {outcome.source} ({same})"), soft_wrap=True)
                     else:
-                        line = f"{result.status}: {result.source} ({result.chunks} chunks)"
-                        if result.duplicate_of:
-                            line = (
-                                f"skipped: {result.source} (same content as {result.duplicate_of})"
-                            )
+                        line = f"{outcome.status}: {outcome.source} ({outcome.chunks} chunks)"
                         out.print(Text(line), soft_wrap=True)
-                    progress.advance(task)
+                    progress.update(task, advance=1, description=upload.source[:40])
         finally:
             await database.dispose()
         return errors

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores.clock import Clock
 from stores.db import Database
-from stores.documents import extract_text, split_into_chunks
+from stores.documents import (
+    UnreadableDocument,
+    content_type_for,
+    extract_text,
+    split_into_chunks,
+)
 from stores.embeddings import TextEmbeddings
 from stores.indexes import (
     INDEXES,
@@ -31,6 +37,8 @@ from stores.indexes import (
 from stores.models import KbChunk, KbDocument
 
 SHARED = "shared"
+BATCH_CHUNKS = 256
+"""Chunks embedded per model call when ingesting many files."""
 
 
 def collection_for(user_id: int | None) -> str:
@@ -86,40 +94,73 @@ async def _find(session: AsyncSession, collection: str, **where: str) -> KbDocum
     return (await session.execute(query.limit(1))).scalar_one_or_none()
 
 
-async def ingest(
+@dataclass(frozen=True)
+class Upload:
+    """One file to ingest; `read` is called (in a worker thread) only when it is needed."""
+
+    source: str
+    location: str
+    read: Callable[[], bytes]
+    content_type: str | None = None
+    """None: from the source's file name."""
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    upload: Upload
+    content_type: str
+    digest: str
+    size: int
+    chunks: list[str]
+
+
+def _read(upload: Upload) -> tuple[bytes, str]:
+    content_type = upload.content_type or content_type_for(upload.source)
+    try:
+        return upload.read(), content_type
+    except OSError as error:
+        raise UnreadableDocument(f"{upload.location}: {error.strerror or error}") from None
+
+
+async def _prepare(
+    database: Database, *, user_id: int | None, upload: Upload
+) -> Ingested | _Prepared:
+    """Skip what is already stored; otherwise the document's chunks. Raises
+    UnreadableDocument."""
+    data, content_type = await asyncio.to_thread(_read, upload)
+    collection = collection_for(user_id)
+    digest = hashlib.sha256(data).hexdigest()
+    async with database.session() as session:
+        existing = await _find(session, collection, location=upload.location)
+        if existing is not None and existing.content_hash == digest:
+            return Ingested("unchanged", upload.source, existing.chunk_count)
+        twin = await _find(session, collection, content_hash=digest)
+        if twin is not None:
+            return Ingested("duplicate", upload.source, 0, duplicate_of=twin.source)
+    text = await asyncio.to_thread(extract_text, data, content_type, upload.source)
+    chunks = await asyncio.to_thread(split_into_chunks, text, content_type)
+    return _Prepared(upload, content_type, digest, len(data), chunks)
+
+
+async def _store(
     database: Database,
     embeddings: TextEmbeddings,
     *,
     user_id: int | None,
-    source: str,
-    location: str,
-    data: bytes,
-    content_type: str,
+    prepared: _Prepared,
+    vectors: np.ndarray,
     clock: Clock,
 ) -> Ingested:
-    """Add or refresh one document. Raises stores.documents.UnreadableDocument."""
     collection = collection_for(user_id)
-    digest = hashlib.sha256(data).hexdigest()
-    async with database.session() as session:
-        existing = await _find(session, collection, location=location)
-        if existing is not None and existing.content_hash == digest:
-            return Ingested("unchanged", source, existing.chunk_count)
-        twin = await _find(session, collection, content_hash=digest)
-        if twin is not None:
-            return Ingested("duplicate", source, 0, duplicate_of=twin.source)
-    text = await asyncio.to_thread(extract_text, data, content_type, source)
-    chunks = await asyncio.to_thread(split_into_chunks, text, content_type)
-    vectors = await embeddings.aembed_array(chunks)
-    now = clock.now()
-
+    upload, chunks, now = prepared.upload, prepared.chunks, clock.now()
     async with database.session() as session:
         stamp = await bump(session, index_name(collection), user_id=user_id, clock=clock)
-        document = await _find(session, collection, location=location)
+        document = await _find(session, collection, location=upload.location)
         replaced: list[int] = []
         is_new = document is None
         if document is None:
             document = KbDocument(
-                collection=collection, user_id=user_id, location=location, created_at=now
+                collection=collection, user_id=user_id, location=upload.location, created_at=now
             )
             session.add(document)
         else:
@@ -131,10 +172,10 @@ async def ingest(
                 ).scalars()
             )
             await session.execute(delete(KbChunk).where(KbChunk.document_id == document.id))
-        document.source = source[:255]
-        document.content_hash = digest
-        document.content_type = content_type
-        document.size_bytes = len(data)
+        document.source = upload.source[:255]
+        document.content_hash = prepared.digest
+        document.content_type = prepared.content_type
+        document.size_bytes = prepared.size
         document.chunk_count = len(chunks)
         document.updated_at = now
         await session.flush()
@@ -155,7 +196,85 @@ async def ingest(
     await INDEXES.after_write(
         db, index_name(collection), stamp, add=(ids, vectors), remove=replaced
     )
-    return Ingested("added" if is_new else "updated", source, len(chunks))
+    return Ingested("added" if is_new else "updated", upload.source, len(chunks))
+
+
+async def ingest(
+    database: Database,
+    embeddings: TextEmbeddings,
+    *,
+    user_id: int | None,
+    source: str,
+    location: str,
+    data: bytes,
+    content_type: str,
+    clock: Clock,
+) -> Ingested:
+    """Add or refresh one document. Raises stores.documents.UnreadableDocument."""
+    upload = Upload(source, location, lambda: data, content_type)
+    prepared = await _prepare(database, user_id=user_id, upload=upload)
+    if isinstance(prepared, Ingested):
+        return prepared
+    vectors = await embeddings.aembed_array(prepared.chunks)
+    return await _store(
+        database, embeddings, user_id=user_id, prepared=prepared, vectors=vectors, clock=clock
+    )
+
+
+async def ingest_many(
+    database: Database,
+    embeddings: TextEmbeddings,
+    *,
+    user_id: int | None,
+    uploads: Iterable[Upload],
+    clock: Clock,
+    batch_chunks: int = BATCH_CHUNKS,
+) -> AsyncIterator[tuple[Upload, Ingested | UnreadableDocument]]:
+    """Ingest many files, embedding chunks from several files per model call (large batches
+    run about twice as fast as one small file at a time). Yields each upload's outcome, in
+    order of completion; an unreadable file is yielded as its error and the rest go on."""
+    pending: list[_Prepared] = []
+    first_source: dict[str, str] = {}
+
+    async def flush() -> AsyncIterator[tuple[Upload, Ingested | UnreadableDocument]]:
+        texts = [chunk for prepared in pending for chunk in prepared.chunks]
+        vectors = await embeddings.aembed_array(texts)
+        start = 0
+        for prepared in pending:
+            end = start + len(prepared.chunks)
+            yield (
+                prepared.upload,
+                await _store(
+                    database,
+                    embeddings,
+                    user_id=user_id,
+                    prepared=prepared,
+                    vectors=vectors[start:end],
+                    clock=clock,
+                ),
+            )
+            start = end
+        pending.clear()
+
+    for upload in uploads:
+        try:
+            prepared = await _prepare(database, user_id=user_id, upload=upload)
+        except UnreadableDocument as error:
+            yield upload, error
+            continue
+        if isinstance(prepared, Ingested):
+            yield upload, prepared
+        elif prepared.digest in first_source:  # the same bytes earlier in this batch
+            yield upload, Ingested("duplicate", upload.source, 0, first_source[prepared.digest])
+        else:
+            first_source[prepared.digest] = upload.source
+            pending.append(prepared)
+            if sum(len(p.chunks) for p in pending) >= batch_chunks:
+                async for outcome in flush():
+                    yield outcome
+    if pending:
+        async for outcome in flush():
+            yield outcome
 
 
 async def search(

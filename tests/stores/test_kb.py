@@ -65,8 +65,8 @@ async def test_long_documents_are_chunked(db, emb, clock):
     result = await add(db, emb, clock, "long.txt", text.encode())
     assert result.chunks > 10
     async with db.session() as session:
-        longest = (await session.execute(select(func.max(func.length(KbChunk.text))))).scalar()
-    assert longest <= CHUNK_CHARS
+        texts = (await session.execute(select(KbChunk.text))).scalars().all()
+    assert max(len(text) for text in texts) <= CHUNK_CHARS
 
 
 async def test_same_content_is_stored_once_and_unchanged_files_are_skipped(db, emb, clock):
@@ -145,3 +145,40 @@ def test_unreadable_files_get_a_reason_that_names_them(name, data, reason):
 def test_unsupported_types_are_named():
     with pytest.raises(UnreadableDocument, match=r"report.docx: unsupported file type '.docx'"):
         content_type_for("/tmp/report.docx")
+
+
+async def test_ingest_many_batches_files_and_reports_each_one(db, emb, clock):
+    def upload(name: str, data: bytes | None) -> kb.Upload:
+        def read() -> bytes:
+            if data is None:
+                raise PermissionError(13, "Permission denied")
+            return data
+
+        return kb.Upload(name, f"/docs/{name}", read)
+
+    uploads = [
+        upload("a.txt", b"alpha orchard"),
+        upload("b.md", b"# beta\n\nbeta orchard"),
+        upload("locked.txt", None),
+        upload("a-copy.txt", b"alpha orchard"),  # the same bytes as a.txt, in the same batch
+        upload("c.html", b"<p>gamma orchard</p>"),
+        upload("notes.docx", b"PK"),
+    ]
+    outcomes = {
+        u.source: o
+        async for u, o in kb.ingest_many(
+            db, emb, user_id=None, uploads=uploads, clock=clock, batch_chunks=2
+        )
+    }
+    assert {n: getattr(o, "status", str(o)) for n, o in outcomes.items()} == {
+        "a.txt": "added",
+        "b.md": "added",
+        "locked.txt": "/docs/locked.txt: Permission denied",
+        "a-copy.txt": "duplicate",
+        "c.html": "added",
+        "notes.docx": "notes.docx: unsupported file type '.docx' "
+        "(supported: .htm, .html, .markdown, .md, .pdf, .text, .txt)",
+    }
+    assert (await sources(db, emb, "gamma orchard"))[0] == "c.html"
+    async with db.session() as session:
+        assert len(await kb.list_documents(session)) == 3

@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import metrics
-from stores import consent, continuations, users
+from stores import consent, continuations, reminders, users
 from stores.clock import Clock
 from stores.models import InboxItem, User
+from stores.recurrence import moment_text
 from stores.settings import Settings
 from tools.help import HELP_TEXT  # the same text the planner's help tool gives
 
@@ -98,7 +100,57 @@ async def more(ctx: KeywordContext) -> Routed | None:
     return Routed(reply=remaining or NOTHING_MORE, outcome="more")
 
 
-RULES: list[Rule] = [opt_out_or_in, more]
+_SNOOZE = re.compile(
+    r"^\W*snooze(?:\s+(?:for\s+)?(?P<n>\d{1,4})\s*(?P<unit>m|mins?|minutes?|h|hrs?|hours?)?)?\W*$",
+    re.IGNORECASE,
+)
+_DONE = re.compile(r"^\W*(?:done|did it|finished)\W*$", re.IGNORECASE)
+DEFAULT_SNOOZE_MINUTES = 10
+MAX_SNOOZE = timedelta(days=7)
+
+
+async def snooze_or_done(ctx: KeywordContext) -> Routed | None:
+    """ "snooze [N]" and "done" answer the reminder that texted this user last."""
+    snooze, done = _SNOOZE.match(ctx.row.body), _DONE.match(ctx.row.body)
+    if ctx.user is None or ctx.user.status != "active" or not (snooze or done):
+        return None
+    reminder = await reminders.last_fired(ctx.session, user_id=ctx.user.id, clock=ctx.clock)
+    if reminder is None:
+        what = "snooze" if snooze else "mark done"
+        return Routed(reply=f"There's no recent reminder to {what}.", outcome="no_reminder")
+    reminder.last_fired_at = None  # answered: a second "done" does not reach it again
+    if done:
+        if reminder.rrule is None:
+            reminder.state = reminders.DONE
+        reminder.updated_at = ctx.clock.now()
+        return Routed(reply=f"Done: {reminder.text}.", outcome="reminder_done")
+    assert snooze is not None
+    amount = int(snooze.group("n") or DEFAULT_SNOOZE_MINUTES)
+    hours = (snooze.group("unit") or "m").lower().startswith("h")
+    delay = timedelta(hours=amount) if hours else timedelta(minutes=amount)
+    if not timedelta(0) < delay <= MAX_SNOOZE:
+        return Routed(reply="I can snooze from 1 minute to 7 days.", outcome="snooze_invalid")
+    at = ctx.clock.now() + delay
+    if reminder.rrule is None:  # the same row comes round again
+        reminder.state, reminder.occurs_at, reminder.due_at = reminders.SCHEDULED, at, at
+        reminder.urgent, reminder.updated_at = True, ctx.clock.now()
+    else:  # a repeating one keeps its series; the snooze is a one-off copy
+        await reminders.add_reminder(
+            ctx.session,
+            user_id=ctx.user.id,
+            channel=ctx.row.channel,
+            text=reminder.text,
+            timezone=reminder.timezone,
+            first=at,
+            urgent=True,  # asked for just now: quiet hours do not hold it
+            clock=ctx.clock,
+            source_key=f"snooze:{ctx.row.message_sid}",
+        )
+    local = moment_text(at, ctx.user.timezone)
+    return Routed(reply=f"Snoozed until {local}: {reminder.text}.", outcome="reminder_snoozed")
+
+
+RULES: list[Rule] = [opt_out_or_in, more, snooze_or_done]
 """Tried in order; the first that answers wins. Consent comes first, always."""
 
 

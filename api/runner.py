@@ -19,7 +19,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import keywords, limits, replies, segments
+from api import approvals, keywords, limits, replies, segments
 from api.keywords import KeywordContext
 from api.notify import ReplyNotifier
 from graph.context import Context
@@ -27,7 +27,7 @@ from graph.errors import UserNotFound
 from graph.graph import builder
 from graph.model import load_chat_model, planner_name
 from graph.state import InputState
-from stores import consent, continuations, inbox, messages, outbox, users
+from stores import consent, continuations, inbox, messages, outbox, reminders, users
 from stores.clock import Clock
 from stores.db import Database
 from stores.interactions import record_interaction
@@ -165,7 +165,7 @@ class TurnRunner:
                 conversation_id=conversation.id,
                 error_class=type(error).__name__,
             )
-        reply = str(final.get("reply") or "") or None
+        reply = str(final.get("reply") or "") or approvals.question(final) or None
         return _Answer(
             reply=reply, outcome="replied", user_id=user.id, conversation_id=conversation.id
         )
@@ -195,8 +195,25 @@ class TurnRunner:
                 if snapshot.next:
                     return await self.graph.ainvoke(None, config, context=context)
                 return values
+        cancelled = ""
+        asked = await approvals.pending(self.graph, config)
+        if asked is not None:
+            settled = await approvals.settle(
+                self.graph, config, context, text=row.body, asked=asked
+            )
+            if approvals.answers(row.body):
+                return settled
+            cancelled = str(settled.get("reply") or "")  # then handle the new text as usual
         message = HumanMessage(content=row.body, id=row.message_sid)
-        return await self.graph.ainvoke(InputState(messages=[message]), config, context=context)
+        final = await self.graph.ainvoke(InputState(messages=[message]), config, context=context)
+        reply = approvals.question(final) or str(final.get("reply") or "")
+        notices = await self._missed_notices(user_id)
+        return {**final, "reply": "\n".join(p for p in (*notices, cancelled, reply) if p)}
+
+    async def _missed_notices(self, user_id: int) -> list[str]:
+        """Reminders missed while the service was down, told in the user's next message."""
+        async with self.database.session() as session:
+            return await reminders.take_missed_notices(session, user_id=user_id)
 
     async def _deliver(self, row: InboxItem, answer: _Answer) -> str:
         async with self.database.session() as session:

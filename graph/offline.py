@@ -19,6 +19,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 
 from graph import prompts
+from tools.timeparse import split_reminder
 
 ToolCallArgs = dict[str, Any]
 
@@ -39,6 +40,127 @@ def _intent(regex: str, **kwargs: Any) -> Intent:
 
 
 _POLITE = r"(?:(?:please|pls|plz|can you|could you)\s+)?"
+
+_LIST = r"(?:my|the)\s+(?:todo |to-do |to do |shopping |grocery )?list"
+_HOUR = r"\d{1,2}(?::\d{2})?\s*(?:am|pm)?"
+_URGENT = re.compile(r"\b(?:urgent(?:ly)?|important)\b[\s:,]*", re.IGNORECASE)
+
+
+def _reminder(match: re.Match[str]) -> ToolCallArgs:
+    """what/when of "remind me to X <when>" (either order); "urgent" anywhere marks it so."""
+    groups = match.groupdict()
+    text = groups.get("rest") or ""
+    urgent = bool(_URGENT.search(match.group(0)))
+    if groups.get("when"):
+        what, when = groups["what"], groups["when"]
+    else:
+        what, when = split_reminder(_URGENT.sub("", text).strip())
+    what = re.sub(r"^(?:to|about|that)\s+", "", _URGENT.sub("", what).strip(" ,"), flags=re.I)
+    args: ToolCallArgs = {"what": what, "when": _URGENT.sub("", when).strip(" ,")}
+    return {**args, "urgent": True} if urgent else args
+
+
+ASSISTANT_INTENTS: tuple[Intent, ...] = (
+    # Reminders.
+    _intent(
+        rf"^{_POLITE}(?:urgent(?:ly)?[\s:,]+)?(?:set (?:a |an )?(?:urgent )?reminder|remind me)"
+        r"(?:\s+(?:urgently|urgent))?[\s:,]+(?P<rest>\S.*)$",
+        tool="set_reminder",
+        args=_reminder,
+    ),
+    _intent(
+        r"^(?P<when>(?:every|each|daily|weekdays|on|at|in|tomorrow|today|tonight|next)\b.*?)"
+        r"[\s,]+remind me (?:to |about |that )?(?P<what>\S.*)$",
+        tool="set_reminder",
+        args=_reminder,
+    ),
+    _intent(
+        rf"^{_POLITE}(?:what are my reminders|what reminders do i have|(?:list|show|see)(?: me)?"
+        r"(?: all)?(?: my)? reminders|(?:my |all )?reminders)$",
+        tool="list_reminders",
+    ),
+    _intent(
+        rf"^{_POLITE}cancel\s+(?:the\s+|my\s+)?(?:reminder\s+(?:about\s+|to\s+|for\s+)?)?"
+        r"(?P<which>\S.*?)(?:\s+one)?(?:\s+reminders?)?$",
+        tool="cancel_reminder",
+        args=lambda m: {"which": m.group("which").strip()},
+    ),
+    _intent(
+        rf"^{_POLITE}(?:delete|remove|stop)\s+(?:the\s+|my\s+)?(?:reminder\s+(?:about\s+|to\s+"
+        r"|for\s+)?(?P<which>\S.*)|(?P<which2>\S.*?)\s+(?:one|reminder))$",
+        tool="cancel_reminder",
+        args=lambda m: {"which": (m.group("which") or m.group("which2")).strip()},
+    ),
+    # Todos.
+    _intent(
+        rf"^{_POLITE}(?:add|put)\s+(?P<item>\S.*?)\s+(?:to|on(?:to)?)\s+{_LIST}$",
+        tool="add_todo",
+        args=lambda m: {"item": m.group("item").strip()},
+    ),
+    _intent(
+        rf"^{_POLITE}(?:(?:what'?s|what is|whats) on {_LIST}|(?:show|see|read|check)(?: me)? "
+        rf"{_LIST}|(?:my )?(?:todo|to-do|shopping) list|my list|list|(?:my )?todos)$",
+        tool="list_todos",
+    ),
+    _intent(
+        rf"^{_POLITE}(?:clear|remove|delete)(?: all)?(?: the)? (?:done|completed|finished|ticked)"
+        r"(?: items| ones| todos| things)?$",
+        tool="clear_done_todos",
+    ),
+    _intent(
+        r"^(?:done|did|finished|bought|got|tick off|check off|cross off)(?: with)?"
+        r"\s+(?P<item>\S.*)$",
+        tool="complete_todo",
+        args=lambda m: {"item": re.sub(rf"\s+(?:from|off) {_LIST}$", "", m.group("item")).strip()},
+    ),
+    # Settings, time.
+    _intent(
+        rf"^{_POLITE}(?:(?:set |change )?(?:my )?time ?zone(?: to| is|:)?|i'?m (?:now )?in"
+        r"|i am (?:now )?in|i moved to|i'?m (?:now )?(?:living|staying) in)\s+(?P<place>\S.*?)"
+        r"(?: now| these days)?$",
+        tool="set_timezone",
+        args=lambda m: {"place": m.group("place").strip()},
+    ),
+    _intent(
+        rf"^{_POLITE}(?:call me|my name is|my name's|i'?m called)\s+(?P<name>\S.*)$",
+        tool="set_name",
+        args=lambda m: {"name": m.group("name").strip()},
+    ),
+    _intent(
+        rf"^{_POLITE}(?:set )?(?:my )?quiet hours?(?: to| are| from|:)?\s+(?P<start>{_HOUR})\s*"
+        rf"(?:-|–|to|until|till)\s*(?P<end>{_HOUR})$",
+        tool="set_quiet_hours",
+        args=lambda m: {"start": m.group("start").strip(), "end": m.group("end").strip()},
+    ),
+    _intent(
+        rf"^{_POLITE}(?:(?:turn )?quiet hours? off|no quiet hours)$",
+        tool="set_quiet_hours",
+        args=lambda m: {"start": "0", "end": "0"},
+    ),
+    _intent(
+        r"^(?:whoami|who am i|my (?:settings|account|profile)|(?:show )?(?:my )?settings)$",
+        tool="whoami",
+    ),
+    _intent(
+        r"^(?:what(?:'s| is)?(?: the)? time(?: is it)?(?: now)?|time|what time is it now|"
+        r"current time) in\s+(?P<place>\S.*)$",
+        tool="time_in",
+        args=lambda m: {"place": m.group("place").strip()},
+    ),
+    # Notes and memory, in bulk or by reference (these ask to confirm where they destroy).
+    _intent(
+        rf"^{_POLITE}(?:delete|remove|erase)(?: that| this| the last)(?: note)?$",
+        tool="delete_that_note",
+    ),
+    _intent(
+        rf"^{_POLITE}(?:delete|remove|erase|clear|wipe)(?: all)?(?: of)?(?: my| the)? notes$",
+        tool="delete_all_notes",
+    ),
+    _intent(
+        rf"^{_POLITE}forget (?:everything|all|it all)(?: about me| you know(?: about me)?)?$",
+        tool="forget_everything",
+    ),
+)
 
 INTENTS: tuple[Intent, ...] = (
     _intent(r"^(?:help|\?+|commands|menu|info|what can you do)$", tool="show_help"),
@@ -81,6 +203,7 @@ INTENTS: tuple[Intent, ...] = (
         r"|(?:list|show)(?: me)?(?: all)?(?: my| your)? memories|(?:my |your )?memories)$",
         tool="list_memories",
     ),
+    *ASSISTANT_INTENTS,
     _intent(
         rf"^{_POLITE}forget(?: about)?(?P<what>\s+\S.*)$",
         tool="forget",
@@ -105,7 +228,7 @@ _QUESTION_WORD = re.compile(
     r"|why|is|are|do|does|did|can|could|will|would|should)\b\s*\S",
     re.IGNORECASE,
 )
-LOOKUP_TOOLS = ("recall", "search_documents")
+LOOKUP_TOOLS = ("recall", "search_notes", "search_documents")
 """Asked when a question matches no intent: what the user told us, and their documents (the
 reply quotes the best passage and names its file). Each returns an artifact {"found": n}, so
 an empty lookup still gets the honest offline reply."""

@@ -26,7 +26,9 @@ OFFLINE_UNRECOGNISED = (
     "I'm running in offline mode, so I only understand a few commands: "
     "'note <text>', 'notes', 'find <word>', 'delete note <number>', 'remember <fact>', "
     "'what do you know about me', 'forget <fact>', questions about what you've told me, "
-    "and 'help'. For free-form chat, the operator can connect an LLM (set OPENAI_API_KEY)."
+    "reminders ('remind me to <what> <when>'), your list ('add milk to my list'), "
+    "settings ('whoami'), and 'help'. "
+    "For free-form chat, the operator can connect an LLM (set OPENAI_API_KEY)."
 )
 OFFLINE_NOT_FOUND = "I couldn't find anything about that. " + OFFLINE_UNRECOGNISED
 

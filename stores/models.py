@@ -360,3 +360,68 @@ class ReplyContinuation(Base):
     channel: Mapped[str] = mapped_column(String(16))
     remaining: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Reminder(Base):
+    """A reminder that texts the user back; recurring ones keep an RRULE in local wall time."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("user_id", "number", name="uq_reminders_user_number"),
+        UniqueConstraint("source_key", name="uq_reminders_source_key"),
+        Index("ix_reminders_state_due", "state", "due_at"),
+        Index("ix_reminders_user_fired", "user_id", "last_fired_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer, doc="per-user running number the texter sees")
+    channel: Mapped[str] = mapped_column(String(16), doc="where to text it: sms or whatsapp")
+    text: Mapped[str] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64), doc="the zone the times were given in")
+    rrule: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    start_local: Mapped[str | None] = mapped_column(
+        String(19), nullable=True, doc="the RRULE's DTSTART, local wall time (ISO, naive)"
+    )
+    occurs_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), doc="the occurrence due next (its idempotency key)"
+    )
+    due_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), doc="when to try it: occurs_at, or later when held (quiet hours, cap)"
+    )
+    urgent: Mapped[bool] = mapped_column(default=False, doc="ignores quiet hours")
+    state: Mapped[str] = mapped_column(String(16), doc="scheduled/sent/done/cancelled/missed")
+    last_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    missed_notice: Mapped[str | None] = mapped_column(
+        Text, nullable=True, doc="an occurrence missed while down, told in the next message"
+    )
+    source_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Todo(Base):
+    """One item on the user's list."""
+
+    __tablename__ = "todos"
+    __table_args__ = (Index("ix_todos_user_done", "user_id", "done"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(500))
+    done: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class UserPreference(Base):
+    """Per-user settings beyond name and timezone; no row means the service defaults."""
+
+    __tablename__ = "user_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    quiet_start: Mapped[str] = mapped_column(String(5), doc="HH:MM local; start == end: none")
+    quiet_end: Mapped[str] = mapped_column(String(5), doc="HH:MM local")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

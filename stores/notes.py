@@ -59,3 +59,8 @@ async def delete_note(session: AsyncSession, *, user_id: int, number: int) -> No
     if note is not None:
         await session.execute(delete(Note).where(Note.id == note.id))
     return note
+
+
+async def newest_notes(session: AsyncSession, *, user_id: int, limit: int) -> list[Note]:
+    query = select(Note).where(Note.user_id == user_id).order_by(Note.number.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())

@@ -98,6 +98,14 @@ class Settings(BaseSettings):
     )
     media_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
 
+    # Reminders and other proactive texts: the scheduler's poll, quiet hours (each user may set
+    # their own), a daily cap per user, and how late a missed reminder may still be sent.
+    quiet_hours_start: str = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    quiet_hours_end: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    proactive_daily_cap: int = Field(default=20, ge=1, le=1000)
+    scheduler_poll_seconds: float = Field(default=0.5, gt=0, le=30)
+    reminder_late_limit_hours: float = Field(default=6.0, gt=0, le=72)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:

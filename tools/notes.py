@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import numpy as np
+from langchain_core.messages import ToolMessage
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 
@@ -90,3 +93,51 @@ async def delete_note(number: int, runtime: ToolRuntime[Any, Any]) -> str:
     if note is None:
         return f"You have no note #{number}. Text 'notes' to see their numbers."
     return f"Deleted note #{number}: {note.text}"
+
+
+SEARCH_SCAN = 500
+"""How many of the newest notes a search by meaning scores (embedded on the fly)."""
+_NOTE_TOOLS = ("save_note", "search_notes", "find_notes", "list_notes")
+
+
+@tool(response_format="content_and_artifact")
+async def search_notes(query: str, runtime: ToolRuntime[Any, Any]) -> tuple[str, dict[str, Any]]:
+    """Find the user's notes that answer a question, by meaning (e.g. "what was the gate code?").
+
+    Args:
+        query: the question or topic, e.g. "gate code".
+    """
+    ctx, user = context(runtime), current_user(runtime)
+    async with ctx.database.session() as session:
+        candidates = await notes_store.newest_notes(session, user_id=user["id"], limit=SEARCH_SCAN)
+    if not candidates or not query.strip():
+        return "No note answers that.", {"found": 0}
+    vectors = await ctx.embeddings.aembed_array([note.text for note in candidates])
+    scores = vectors @ await ctx.embeddings.aembed_query_vector(query)
+    ranked = sorted(zip(scores.tolist(), candidates, strict=True), key=lambda p: -p[0])
+    best = [note for score, note in ranked[:3] if score >= max(ctx.memory_min_score, 0.3)]
+    if not best:
+        return "No note answers that.", {"found": 0}
+    if len(best) == 1 or float(np.max(scores)) - float(ranked[1][0]) > 0.2:
+        return f"From your notes: {_line(best[0])}", {"found": 1}
+    return "\n".join(["From your notes:", *(_line(n) for n in best)]), {"found": len(best)}
+
+
+@tool
+async def delete_that_note(runtime: ToolRuntime[Any, Any]) -> str:
+    """Delete the note just mentioned in this conversation (the last one saved or shown)."""
+    state = runtime.state
+    messages = state.get("messages", []) if isinstance(state, dict) else state.messages
+    shown: list[int] = []
+    for message in reversed(messages):
+        if isinstance(message, ToolMessage) and message.name in _NOTE_TOOLS:
+            shown = [int(n) for n in re.findall(r"#(\d+)", str(message.content))]
+            break
+    if len(set(shown)) != 1:
+        return "Which note? Text 'notes' to see their numbers, then 'delete note <number>'."
+    ctx, user = context(runtime), current_user(runtime)
+    async with ctx.database.session() as session:
+        note = await notes_store.delete_note(session, user_id=user["id"], number=shown[0])
+    if note is None:
+        return f"Note #{shown[0]} is already gone."
+    return f"Deleted note #{shown[0]}: {note.text}"

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from langchain_core.messages import AIMessage, SystemMessage
+from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from graph import prompts
@@ -44,8 +44,20 @@ def system_prompt(state: State, now: datetime) -> str:
     )
 
 
+def final_tool_result(state: State) -> str | None:
+    """A tool result marked final (artifact {"final": True}, e.g. a confirmed or cancelled
+    approval) is the reply as it stands: no model call, so a "YES <code>" costs no tokens."""
+    last = state.messages[-1] if state.messages else None
+    if isinstance(last, ToolMessage) and isinstance(last.artifact, dict):
+        return str(last.content) if last.artifact.get("final") else None
+    return None
+
+
 async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
+    final = final_tool_result(state)
+    if final is not None:
+        return {"messages": [AIMessage(content=final)], "reply": final, "outcome": "ok"}
     if state.steps >= ctx.max_plan_steps:
         return {
             "messages": [AIMessage(content=prompts.FALLBACK_REPLY)],

@@ -129,10 +129,11 @@ def test_emoji_inside_a_note_are_kept():
         ("How long is the lease?", "How long is the lease"),
     ],
 )
-def test_other_questions_look_in_memories_and_documents(text, query):
+def test_other_questions_look_in_memories_notes_and_documents(text, query):
     calls = understand(text).tool_calls
     assert [(c["name"], c["args"]) for c in calls] == [
         ("recall", {"query": query}),
+        ("search_notes", {"query": query}),
         ("search_documents", {"query": query}),
     ]
     for call in calls:

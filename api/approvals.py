@@ -1,0 +1,54 @@
+"""Approvals by SMS, runner side: a turn paused by a destructive tool's `interrupt()` (see
+tools/approvals.py) is resumed by the conversation's next text.
+
+"YES <code>" is the answer: the paused tool checks the code and the expiry and goes ahead or
+says why not. Any other text cancels the pending action first and is then handled as usual, so
+a question left open never wedges the conversation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.types import Command
+
+from tools.approvals import APPROVAL_KIND, CONFIRMATION
+
+
+def _approval(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, dict) and value.get("kind") == APPROVAL_KIND:
+        return value
+    return None
+
+
+async def pending(graph: Any, config: Any) -> dict[str, Any] | None:
+    """The approval the conversation's last turn is waiting for, if any."""
+    snapshot = await graph.aget_state(config)
+    for task in snapshot.tasks:
+        for paused in task.interrupts:
+            asked = _approval(paused.value)
+            if asked is not None:
+                return asked
+    return None
+
+
+def question(final: dict[str, Any]) -> str | None:
+    """The question to text when the turn stopped at an approval (the graph has no reply)."""
+    for paused in final.get("__interrupt__", ()):
+        asked = _approval(paused.value)
+        if asked is not None:
+            return str(asked["question"])
+    return None
+
+
+def answers(text: str) -> bool:
+    """Whether the text is an answer to the question ("YES 4821", also a wrong or missing
+    code) rather than something new to handle."""
+    return CONFIRMATION.match(text) is not None
+
+
+async def settle(graph: Any, config: Any, context: Any, *, text: str, asked: dict[str, Any]) -> Any:
+    """Resume the paused turn with the user's text; the tool confirms or cancels."""
+    return await graph.ainvoke(
+        Command(resume={"text": text, "asked": asked}), config, context=context
+    )

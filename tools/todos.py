@@ -1,0 +1,80 @@
+"""Todo list tools: add, list, tick off, clear done. The injected user's list only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.tools import tool
+from langgraph.prebuilt import ToolRuntime
+
+from stores import todos as todo_store
+from tools._runtime import context, current_user
+
+MAX_TODO_CHARS = 200
+
+
+@tool
+async def add_todo(item: str, runtime: ToolRuntime[Any, Any]) -> str:
+    """Add an item to the user's todo / shopping list.
+
+    Args:
+        item: the item, e.g. "milk" or "book the dentist".
+    """
+    item = " ".join(item.split()).strip(" .")
+    if not item:
+        return "What should I add? E.g. 'add milk to my list'."
+    if len(item) > MAX_TODO_CHARS:
+        return f"That item is too long (the limit is {MAX_TODO_CHARS} characters)."
+    ctx, user = context(runtime), current_user(runtime)
+    async with ctx.database.session() as session:
+        await todo_store.add_todo(session, user_id=user["id"], text=item, clock=ctx.clock)
+        items = await todo_store.list_todos(session, user_id=user["id"])
+    open_count = sum(1 for t in items if not t.done)
+    return f"Added {item} to your list ({open_count} to do)."
+
+
+@tool
+async def list_todos(runtime: ToolRuntime[Any, Any]) -> str:
+    """Show the user's todo list: open items, then done ones."""
+    ctx, user = context(runtime), current_user(runtime)
+    async with ctx.database.session() as session:
+        items = await todo_store.list_todos(session, user_id=user["id"])
+    if not items:
+        return "Your list is empty. Add something with e.g. 'add milk to my list'."
+    lines = ["Your list:"]
+    lines += [f"{'[x]' if t.done else '[ ]'} {t.text}" for t in items]
+    return "\n".join(lines)
+
+
+@tool
+async def complete_todo(item: str, runtime: ToolRuntime[Any, Any]) -> str:
+    """Tick an item off the user's todo list.
+
+    Args:
+        item: the item or words from it, e.g. "milk".
+    """
+    item = " ".join(item.split()).strip(" .")
+    if not item:
+        return "Which item is done? E.g. 'done milk'."
+    ctx, user = context(runtime), current_user(runtime)
+    async with ctx.database.session() as session:
+        found = await todo_store.find_open(session, user_id=user["id"], text=item)
+        exact = [t for t in found if t.text.lower() == item.lower()]
+        if len(exact) == 1 or len(found) == 1:
+            todo = exact[0] if exact else found[0]
+            await todo_store.mark_done(session, todo=todo, clock=ctx.clock)
+            return f"Done: {todo.text}."
+    if not found:
+        return f"'{item}' isn't on your list. Text 'list' to see it."
+    return "Which one? " + "; ".join(t.text for t in found)
+
+
+@tool
+async def clear_done_todos(runtime: ToolRuntime[Any, Any]) -> str:
+    """Remove the items already ticked off the user's todo list."""
+    ctx, user = context(runtime), current_user(runtime)
+    async with ctx.database.session() as session:
+        removed = await todo_store.clear_done(session, user_id=user["id"])
+    if not removed:
+        return "Nothing on your list is done yet."
+    return f"Cleared {removed} done item{'s' if removed != 1 else ''}."

@@ -75,7 +75,8 @@ def text_of_turn(turn: int) -> str:
 
 
 class StandInLLM(BaseChatModel):
-    """Answers plans with REPLY and summary requests with SUMMARY; records prompt sizes."""
+    """Answers plans with REPLY, summary requests with SUMMARY and fact extraction with no
+    facts; records the size of each plan prompt."""
 
     plan_prompt_tokens: list[int] = Field(default_factory=list)
 
@@ -91,6 +92,8 @@ class StandInLLM(BaseChatModel):
     ) -> ChatResult:
         if messages and messages[0].content == prompts.SUMMARIZE_SYSTEM:
             return ChatResult(generations=[ChatGeneration(message=AIMessage(SUMMARY))])
+        if messages and messages[0].content == prompts.EXTRACT_FACTS_SYSTEM:  # after each turn
+            return ChatResult(generations=[ChatGeneration(message=AIMessage('{"facts": []}'))])
         self.plan_prompt_tokens.append(count_tokens_approximately(messages))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(REPLY))])
 

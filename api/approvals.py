@@ -12,7 +12,22 @@ from typing import Any
 
 from langgraph.types import Command
 
-from tools.approvals import APPROVAL_KIND, CONFIRMATION
+from tools.approvals import ACCOUNT_DELETED, APPROVAL_KIND, CONFIRMATION
+
+__all__ = [
+    "ACCOUNT_DELETED",
+    "NOTHING_PENDING",
+    "answers",
+    "deletes_account",
+    "is_stray_code",
+    "pending",
+    "question",
+    "settle",
+]
+
+NOTHING_PENDING = (
+    "There's nothing waiting for a YES (codes expire after 10 minutes), so nothing was changed."
+)
 
 
 def _approval(value: Any) -> dict[str, Any] | None:
@@ -47,8 +62,20 @@ def answers(text: str) -> bool:
     return CONFIRMATION.match(text) is not None
 
 
+def is_stray_code(text: str) -> bool:
+    """ "YES 4821" with no question pending: answered by us, not left to a model's guess.
+    (A bare "yes" may answer a model's own question, so it goes on to the planner.)"""
+    match = CONFIRMATION.match(text)
+    return match is not None and match.group("code") is not None
+
+
 async def settle(graph: Any, config: Any, context: Any, *, text: str, asked: dict[str, Any]) -> Any:
     """Resume the paused turn with the user's text; the tool confirms or cancels."""
     return await graph.ainvoke(
         Command(resume={"text": text, "asked": asked}), config, context=context
     )
+
+
+def deletes_account(final: dict[str, Any]) -> bool:
+    """Whether the turn ended with the user confirming "delete my account"."""
+    return final.get("outcome") == ACCOUNT_DELETED

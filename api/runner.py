@@ -106,6 +106,11 @@ class TurnRunner:
         else:
             answer = await self._answer(row)
         delivery = await self._deliver(row, answer)
+        if answer.outcome == approvals.ACCOUNT_DELETED:
+            # After the goodbye is recorded: it leaves as TwiML (no model call after YES, so
+            # well within the deadline); a goodbye that had to wait for REST goes with the rows.
+            await users.remove_user_and_history(self.database, phone=row.from_number)
+            log.info("account of %s deleted at their request", mask_phone(row.from_number))
         self.notifier.notify(inbox_id)
         return TurnResult(reply=answer.reply, outcome=answer.outcome, delivery=delivery)
 
@@ -166,8 +171,9 @@ class TurnRunner:
                 error_class=type(error).__name__,
             )
         reply = str(final.get("reply") or "") or approvals.question(final) or None
+        outcome = approvals.ACCOUNT_DELETED if approvals.deletes_account(final) else "replied"
         return _Answer(
-            reply=reply, outcome="replied", user_id=user.id, conversation_id=conversation.id
+            reply=reply, outcome=outcome, user_id=user.id, conversation_id=conversation.id
         )
 
     async def _run_graph(self, row: InboxItem, user_id: int, conversation_id: int) -> Any:
@@ -204,6 +210,8 @@ class TurnRunner:
             if approvals.answers(row.body):
                 return settled
             cancelled = str(settled.get("reply") or "")  # then handle the new text as usual
+        elif approvals.is_stray_code(row.body):
+            return {"reply": approvals.NOTHING_PENDING}  # never a model's guess at "YES 4821"
         message = HumanMessage(content=row.body, id=row.message_sid)
         final = await self.graph.ainvoke(InputState(messages=[message]), config, context=context)
         reply = approvals.question(final) or str(final.get("reply") or "")

@@ -61,6 +61,12 @@ def _reminder(match: re.Match[str]) -> ToolCallArgs:
 
 
 ASSISTANT_INTENTS: tuple[Intent, ...] = (
+    # Before "cancel <reminder>": "cancel my account" is not a reminder.
+    _intent(
+        rf"^{_POLITE}(?:delete|remove|close|cancel|erase)(?: my| the)? account"
+        r"(?: and (?:all )?(?:my )?data)?$",
+        tool="delete_account",
+    ),
     # Reminders.
     _intent(
         rf"^{_POLITE}(?:urgent(?:ly)?[\s:,]+)?(?:set (?:a |an )?(?:urgent )?reminder|remind me)"

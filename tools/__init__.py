@@ -5,7 +5,7 @@ from __future__ import annotations
 from langchain_core.tools import BaseTool
 
 from tools.account import set_name, set_quiet_hours, set_timezone, time_in, whoami
-from tools.approvals import delete_all_notes, forget_everything
+from tools.approvals import delete_account, delete_all_notes, forget_everything
 from tools.help import show_help
 from tools.knowledge import search_documents
 from tools.memory import forget, list_memories, recall, remember
@@ -22,7 +22,7 @@ from tools.todos import add_todo, clear_done_todos, complete_todo, list_todos
 
 TOOLS: list[BaseTool] = [show_help, save_note, list_notes, find_notes, delete_note]
 TOOLS += [remember, recall, forget, list_memories, search_documents]
-TOOLS += [search_notes, delete_that_note, delete_all_notes, forget_everything]
+TOOLS += [search_notes, delete_that_note, delete_all_notes, forget_everything, delete_account]
 TOOLS += [set_reminder, list_reminders, cancel_reminder]
 TOOLS += [add_todo, list_todos, complete_todo, clear_done_todos]
 TOOLS += [set_timezone, set_name, set_quiet_hours, whoami, time_in]

@@ -19,13 +19,17 @@ from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
 from langgraph.types import interrupt
 
-from stores import erase, notes
+from stores import erase, notes, todos
+from stores import reminders as reminder_store
 from tools._runtime import context, current_user
 
 APPROVAL_TTL = timedelta(minutes=10)
 APPROVAL_KIND = "approval"
 CONFIRMATION = re.compile(r"^\W*yes\W*(?P<code>\d{4})?\W*$", re.IGNORECASE)
 FINAL = {"final": True}
+ACCOUNT_DELETED = "account_deleted"
+"""The turn's outcome when the user confirmed deleting their account: the runner removes them
+(rows and checkpoints) once the goodbye is on its way."""
 
 
 def confirmation_code(tool_call_id: str) -> str:
@@ -95,3 +99,30 @@ async def forget_everything(runtime: ToolRuntime[Any, Any]) -> tuple[str, dict[s
         return refused, FINAL
     forgotten = await erase.forget_everything(ctx.database, user_id=user["id"], clock=ctx.clock)
     return f"Done: I forgot everything ({forgotten} facts).", FINAL
+
+
+@tool(response_format="content_and_artifact")
+async def delete_account(runtime: ToolRuntime[Any, Any]) -> tuple[str, dict[str, Any]]:
+    """Delete the user's account and everything in it: notes, reminders, list, memories, and
+    the conversation (asks them to confirm with a code first). Only when they ask for it."""
+    ctx, user = context(runtime), current_user(runtime)
+    async with ctx.database.session() as session:
+        note_count = await notes.count_notes(session, user_id=user["id"])
+        active = await reminder_store.active_reminders(session, user_id=user["id"])
+        items = await todos.list_todos(session, user_id=user["id"])
+        facts = await erase.count_memories_all(session, user_id=user["id"])
+    contents = (
+        f"{note_count} notes, {len(active)} reminders, {len(items)} list items, {facts} facts"
+    )
+    refused = ask_first(
+        runtime,
+        action="deleting your account",
+        question=f"This deletes your account and everything in it ({contents}). "
+        "To use the assistant again you'd have to be added again.",
+    )
+    if refused:
+        return refused, FINAL
+    return "Your account and everything in it are deleted. Goodbye!", {
+        **FINAL,
+        "outcome": ACCOUNT_DELETED,
+    }

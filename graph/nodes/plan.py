@@ -44,20 +44,23 @@ def system_prompt(state: State, now: datetime) -> str:
     )
 
 
-def final_tool_result(state: State) -> str | None:
+def final_tool_result(state: State) -> tuple[str, str] | None:
     """A tool result marked final (artifact {"final": True}, e.g. a confirmed or cancelled
-    approval) is the reply as it stands: no model call, so a "YES <code>" costs no tokens."""
+    approval) is the reply as it stands: no model call, so a "YES <code>" costs no tokens.
+    Returns (reply, outcome); the artifact may name the outcome (e.g. "account_deleted")."""
     last = state.messages[-1] if state.messages else None
-    if isinstance(last, ToolMessage) and isinstance(last.artifact, dict):
-        return str(last.content) if last.artifact.get("final") else None
-    return None
+    artifact = last.artifact if isinstance(last, ToolMessage) else None
+    if last is None or not isinstance(artifact, dict) or not artifact.get("final"):
+        return None
+    return str(last.content), str(artifact.get("outcome") or "ok")
 
 
 async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     final = final_tool_result(state)
     if final is not None:
-        return {"messages": [AIMessage(content=final)], "reply": final, "outcome": "ok"}
+        reply, outcome = final
+        return {"messages": [AIMessage(content=reply)], "reply": reply, "outcome": outcome}
     if state.steps >= ctx.max_plan_steps:
         return {
             "messages": [AIMessage(content=prompts.FALLBACK_REPLY)],

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from stores import notes, reminders
+from stores import notes, reminders, users
 from stores.clock import ManualClock
 from stores.models import Reminder
 from tests.api.conftest import SMS_URL, start_app
@@ -77,6 +77,15 @@ async def test_a_wrong_code_cancels(app):
     assert await note_count(app) == 3
 
 
+async def test_a_code_with_nothing_pending_is_answered_without_the_planner(app):
+    assert await say(app, "YES 4821") == (
+        "There's nothing waiting for a YES (codes expire after 10 minutes), so nothing was changed."
+    )
+    code = code_in(await say(app, "delete all my notes"))
+    await say(app, f"YES {code}")
+    assert "nothing waiting" in await say(app, f"YES {code}")  # a code works once
+
+
 async def test_an_expired_code_does_nothing(app, clock):
     code = code_in(await say(app, "delete all my notes"))
     clock.advance(timedelta(minutes=11))
@@ -111,6 +120,27 @@ async def test_a_scripted_llm_asks_the_same_way_and_yes_costs_no_model_call(sqli
 async def test_forget_everything_asks_first(app):
     question = await say(app, "forget everything")
     assert re.search(r"This forgets the 0 things I know about you.*Reply YES \d{4}", question)
+
+
+async def test_delete_my_account_asks_then_removes_everything_after_the_goodbye(app):
+    question = await say(app, "delete my account")
+    match = re.search(r"\(3 notes, 0 reminders, 0 list items, 0 facts\).*YES (\d{4})", question)
+    assert match, question
+    assert await say(app, f"YES {match.group(1)}") == (
+        "Your account and everything in it are deleted. Goodbye!"
+    )
+    async with app.database.session() as session:
+        assert await users.get_user_by_phone(session, phone=ANN_PHONE) is None
+        assert await notes.count_notes(session, user_id=app.user.id) == 0
+    # Now a stranger: the registration notice, not the old conversation.
+    assert "isn't registered" in await say(app, "notes")
+
+
+async def test_delete_my_account_then_something_else_keeps_the_account(app):
+    await say(app, "delete my account")
+    assert (await say(app, "notes")).startswith("Cancelled deleting your account")
+    async with app.database.session() as session:
+        assert await users.get_user_by_phone(session, phone=ANN_PHONE) is not None
 
 
 async def fire(app, clock, at):

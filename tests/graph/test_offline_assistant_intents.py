@@ -26,6 +26,8 @@ CASES = [
     ("delete that note", "delete_that_note", {}),
     ("delete all my notes", "delete_all_notes", {}),
     ("forget everything", "forget_everything", {}),
+    ("delete my account", "delete_account", {}),
+    ("cancel my account", "delete_account", {}),
     ("add milk to my list", "add_todo", {"item": "milk"}),
     ("put oat milk on the shopping list", "add_todo", {"item": "oat milk"}),
     ("what's on my list", "list_todos", {}),

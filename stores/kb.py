@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores.clock import Clock
@@ -373,24 +373,29 @@ async def reembed(
     """Re-embed chunks stored with another model and make every process rebuild the copy."""
     user_id = None if collection == SHARED else int(collection.split(":", 1)[1])
     async with database.session() as session:
-        await bump(session, index_name(collection), user_id=user_id, clock=clock)
-        stale = list(
-            (
-                await session.execute(
-                    select(KbChunk)
-                    .join(KbDocument, KbChunk.document_id == KbDocument.id)
-                    .where(
-                        KbDocument.collection == collection,
-                        KbChunk.embedding_model != embeddings.model_id,
-                    )
+        stale = (
+            await session.execute(
+                select(KbChunk.id, KbChunk.text)
+                .join(KbDocument, KbChunk.document_id == KbDocument.id)
+                .where(
+                    KbDocument.collection == collection,
+                    KbChunk.embedding_model != embeddings.model_id,
                 )
-            ).scalars()
-        )
-        if stale:
-            vectors = await embeddings.aembed_array([c.text for c in stale])
-            for chunk, vector in zip(stale, vectors, strict=True):
-                chunk.embedding = vector.astype(np.float32).tobytes()
-                chunk.embedding_model = embeddings.model_id
+            )
+        ).all()
+    # Embedding happens outside any transaction: on SQLite a long one would block every writer.
+    vectors = await embeddings.aembed_array([row.text for row in stale]) if stale else None
+    async with database.session() as session:
+        await bump(session, index_name(collection), user_id=user_id, clock=clock)
+        for row, vector in zip(stale, vectors if vectors is not None else [], strict=True):
+            await session.execute(
+                update(KbChunk)
+                .where(KbChunk.id == row.id)
+                .values(
+                    embedding=vector.astype(np.float32).tobytes(),
+                    embedding_model=embeddings.model_id,
+                )
+            )
         db = database_key(session)
     INDEXES.forget(db, index_name(collection))
     return len(stale)

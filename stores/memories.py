@@ -307,23 +307,27 @@ async def reembed(
     """Re-embed the user's facts stored with another model, and make every process rebuild its
     copy from SQL. Returns how many facts were re-embedded."""
     async with database.session() as session:
-        stamp = await bump(session, collection(user_id), user_id=user_id, clock=clock)
-        stale = list(
-            (
-                await session.execute(
-                    select(Memory).where(
-                        Memory.user_id == user_id, Memory.embedding_model != embeddings.model_id
-                    )
+        stale = (
+            await session.execute(
+                select(Memory.id, Memory.text).where(
+                    Memory.user_id == user_id, Memory.embedding_model != embeddings.model_id
                 )
-            ).scalars()
-        )
-        if stale:
-            vectors = await embeddings.aembed_array([m.text for m in stale])
-            for memory, vector in zip(stale, vectors, strict=True):
-                memory.embedding = vector.astype(np.float32).tobytes()
-                memory.embedding_model = embeddings.model_id
+            )
+        ).all()
+    # Embedding happens outside any transaction: on SQLite a long one would block every writer.
+    vectors = await embeddings.aembed_array([row.text for row in stale]) if stale else None
+    async with database.session() as session:
+        await bump(session, collection(user_id), user_id=user_id, clock=clock)
+        for row, vector in zip(stale, vectors if vectors is not None else [], strict=True):
+            await session.execute(
+                update(Memory)
+                .where(Memory.id == row.id)
+                .values(
+                    embedding=vector.astype(np.float32).tobytes(),
+                    embedding_model=embeddings.model_id,
+                )
+            )
         db = database_key(session)
     # The version moved on with no in-place change: this process rebuilds like every other.
-    del stamp
     INDEXES.forget(db, collection(user_id))
     return len(stale)

@@ -182,3 +182,18 @@ async def test_ingest_many_batches_files_and_reports_each_one(db, emb, clock):
     assert (await sources(db, emb, "gamma orchard"))[0] == "c.html"
     async with db.session() as session:
         assert len(await kb.list_documents(session)) == 3
+
+
+async def test_reembed_moves_chunks_to_the_current_model(db, emb, clock):
+    await add(db, emb, clock, "gate.txt", b"The gate code is 4412.")
+
+    class OtherModel(HashEmbeddings):
+        model_id = "test-hash-other"
+
+    other = OtherModel()
+    assert await kb.reembed(db, other, collection=kb.SHARED, clock=clock) == 1
+    assert await kb.reembed(db, other, collection=kb.SHARED, clock=clock) == 0
+    assert await sources(db, other, "gate code") == ["gate.txt"]
+    async with db.session() as session:
+        models = (await session.execute(select(KbChunk.embedding_model))).scalars().all()
+    assert models == ["test-hash-other"]

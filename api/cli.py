@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from stores import crypto
 from stores.settings import ConfigurationError, Settings, get_settings
 
 app = typer.Typer(
@@ -77,6 +78,10 @@ def require_current_schema(config: Settings) -> None:
             f"the database schema is not current ({len(pending)} migration(s) pending): "
             "run `sms-assistant migrate` first"
         )
+    try:
+        crypto.configure(config)
+    except ConfigurationError as error:
+        fail(str(error), code=2)
 
 
 @app.command()
@@ -315,10 +320,11 @@ def simulate(
 
 
 def main() -> None:
-    from api import cli_kb, cli_worker
+    from api import cli_kb, cli_keys, cli_worker
 
     cli_worker.register(app)
     cli_kb.register(app)
+    cli_keys.register(app)
     try:
         app()
     except ConfigurationError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from api.pipeline import Pipeline
 from api.request_context import RequestContextMiddleware
 from api.routes import health, metrics, twilio
 from api.sender import Transport
+from stores import crypto
 from stores.checkpointer import open_checkpointer
 from stores.clock import Clock, SystemClock
 from stores.db import Database
@@ -43,6 +45,7 @@ def create_app(
                 "TWILIO_VALIDATE_SIGNATURE=false: anyone who can reach this server can text "
                 "as any user. Never run like this on a public address."
             )
+        await asyncio.to_thread(crypto.configure, settings)  # may create the dev key file
         database = Database(settings.database_url)
         await database.prepare()
         async with open_checkpointer(settings.database_url) as checkpointer:

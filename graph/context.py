@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stores import crypto
 from stores.clock import Clock, SystemClock
 from stores.db import Database, default_database
 from stores.embeddings import TextEmbeddings, default_embeddings
@@ -30,6 +31,7 @@ _default_lock = threading.Lock()
 
 def _process_database() -> Database:
     with _default_lock:  # two first runs at once must not build two engines
+        crypto.keyring()  # loads (in development, may create) the key file: blocking I/O
         return default_database()
 
 

@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.serde.base import SerializerProtocol
 
+from stores import crypto
 from stores.db import (
     SQLITE_PRAGMAS,
     ensure_sqlite_directory,
@@ -22,22 +24,26 @@ SETUP_LOCK_KEY = 0x534D534153455455  # "SMSASETU": serialises checkpointer set-u
 
 @asynccontextmanager
 async def open_checkpointer(database_url: str) -> AsyncIterator[BaseCheckpointSaver[str]]:
-    """An async saver whose tables live beside ours (same SQLite file or Postgres database)."""
+    """An async saver whose tables live beside ours (same SQLite file or Postgres database),
+    encrypting what it stores with the same keys as our columns."""
+    serde = crypto.checkpoint_serializer(await asyncio.to_thread(crypto.keyring))
     if is_sqlite(database_url):
+        import aiosqlite
         from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
         path = sqlite_path(database_url)
         await asyncio.to_thread(ensure_sqlite_directory, database_url)
-        async with AsyncSqliteSaver.from_conn_string(str(path or ":memory:")) as saver:
+        async with aiosqlite.connect(str(path or ":memory:")) as connection:
+            sqlite_saver = AsyncSqliteSaver(connection, serde=serde)
             # As for our own connections (stores.db): WAL so writers don't block readers, and
             # synchronous=NORMAL, which in WAL mode is still crash-safe but skips an fsync per
             # checkpoint (a turn writes several).
             for pragma in SQLITE_PRAGMAS:
-                await saver.conn.execute(pragma)
-            await saver.setup()
-            yield saver
+                await connection.execute(pragma)
+            await sqlite_saver.setup()
+            yield sqlite_saver
     else:
-        async with _pooled_postgres_saver(postgres_conninfo(database_url)) as saver:
+        async with _pooled_postgres_saver(postgres_conninfo(database_url), serde) as saver:
             yield saver
 
 
@@ -50,7 +56,9 @@ class _NoLock:
 
 
 @asynccontextmanager
-async def _pooled_postgres_saver(conninfo: str) -> AsyncIterator[BaseCheckpointSaver[str]]:
+async def _pooled_postgres_saver(
+    conninfo: str, serde: SerializerProtocol
+) -> AsyncIterator[BaseCheckpointSaver[str]]:
     """AsyncPostgresSaver over a connection pool, without its instance-wide lock.
 
     The saver takes one asyncio.Lock around every call, even with a pool, which serialises all
@@ -70,7 +78,7 @@ async def _pooled_postgres_saver(conninfo: str) -> AsyncIterator[BaseCheckpointS
     )
     await pool.open(wait=True, timeout=30)
     try:
-        saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        saver = AsyncPostgresSaver(pool, serde=serde)  # type: ignore[arg-type]
         saver.lock = _NoLock()  # type: ignore[assignment]
         # Processes starting together would run the saver's own migrations at once and
         # deadlock on its CREATE INDEX; one at a time, the later ones find nothing to do.

@@ -18,6 +18,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from stores.crypto import EncryptedText
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite forgets the offset otherwise)."""
@@ -71,7 +73,7 @@ class Message(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(8), doc="inbound or outbound")
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText)
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     status: Mapped[str] = mapped_column(String(16))
     segments: Mapped[int | None] = mapped_column(
@@ -94,14 +96,14 @@ class InboxItem(Base):
     from_number: Mapped[str] = mapped_column(String(20), doc="E.164 sender")
     to_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
     channel: Mapped[str] = mapped_column(String(16))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText)
     num_media: Mapped[int] = mapped_column(Integer, default=0)
     opt_out_type: Mapped[str | None] = mapped_column(
         String(16), nullable=True, doc="Twilio Advanced Opt-Out's OptOutType (STOP/START/HELP)"
     )
     state: Mapped[str] = mapped_column(String(16), doc="received/processing/done/failed")
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reply: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     error_class: Mapped[str | None] = mapped_column(String(128), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     delivery: Mapped[str | None] = mapped_column(
@@ -143,7 +145,7 @@ class Note(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer, doc="per-user running number the texter sees")
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     source_key: Mapped[str | None] = mapped_column(
         String(128),
         nullable=True,
@@ -180,7 +182,7 @@ class OutboxItem(Base):
     from_address: Mapped[str | None] = mapped_column(
         String(40), nullable=True, doc="the number the texter wrote to; None: the default sender"
     )
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText)
     state: Mapped[str] = mapped_column(
         String(16), doc="pending/sending/sent/delivered/failed/refused"
     )
@@ -217,7 +219,7 @@ class Memory(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     subject: Mapped[str | None] = mapped_column(
         String(200),
         nullable=True,
@@ -244,7 +246,7 @@ class ConversationSummary(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     folded_messages: Mapped[int] = mapped_column(Integer, doc="messages folded in by this row")
     method: Mapped[str] = mapped_column(String(16), doc="llm or extractive")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -281,7 +283,7 @@ class KbChunk(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("kb_documents.id", ondelete="CASCADE"))
     ordinal: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     embedding: Mapped[bytes] = mapped_column(doc="float32 vector, unit length")
     embedding_model: Mapped[str] = mapped_column(String(64))
 
@@ -358,7 +360,7 @@ class ReplyContinuation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     phone: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(16))
-    remaining: Mapped[str] = mapped_column(Text)
+    remaining: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -41,12 +41,20 @@ async def count_notes(session: AsyncSession, *, user_id: int) -> int:
 async def find_notes(
     session: AsyncSession, *, user_id: int, words: list[str], limit: int = 10
 ) -> list[Note]:
-    """Notes containing every word (case-insensitive), newest first."""
-    query = select(Note).where(Note.user_id == user_id)
-    for word in words:
-        query = query.where(func.lower(Note.text).contains(word.lower(), autoescape=True))
-    query = query.order_by(Note.number.desc()).limit(limit)
-    return list((await session.execute(query)).scalars())
+    """Notes containing every word (case-insensitive), newest first.
+
+    Note text is encrypted at rest, so the match runs here on decrypted text, not in SQL.
+    """
+    query = select(Note).where(Note.user_id == user_id).order_by(Note.number.desc())
+    wanted = [word.casefold() for word in words]
+    found = []
+    for note in (await session.execute(query)).scalars():
+        text = note.text.casefold()
+        if all(word in text for word in wanted):
+            found.append(note)
+            if len(found) == limit:
+                break
+    return found
 
 
 async def get_note(session: AsyncSession, *, user_id: int, number: int) -> Note | None:

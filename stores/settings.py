@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=2, ge=0, le=10)
 
     admin_token: SecretStr | None = None
+    env: Literal["development", "production"] = "development"
+    encryption_key: SecretStr | None = Field(
+        default=None, description="Fernet keys, comma-separated, newest first."
+    )
+    encryption_key_file: str = "./data/encryption.key"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     default_region: str = Field(
@@ -106,6 +111,11 @@ class Settings(BaseSettings):
     scheduler_poll_seconds: float = Field(default=0.5, gt=0, le=30)
     reminder_late_limit_hours: float = Field(default=6.0, gt=0, le=72)
 
+    @field_validator("env", mode="before")
+    @classmethod
+    def _lower_env(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
@@ -123,7 +133,9 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("twilio_auth_token", "openai_api_key", "admin_token", mode="before")
+    @field_validator(
+        "twilio_auth_token", "openai_api_key", "admin_token", "encryption_key", mode="before"
+    )
     @classmethod
     def _blank_secret_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

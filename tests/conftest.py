@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from graph import model as graph_model
+from stores import crypto
 from stores import db as stores_db
 from stores import embeddings as stores_embeddings
 from stores.clock import ManualClock
@@ -24,6 +25,7 @@ from stores.settings import Settings, get_settings
 from tests.fake_embeddings import HashEmbeddings
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+TEST_ENCRYPTION_KEY = "x3Xw4mQ1Yd4xvN0nB6Jc0Ff0yq7rOJq2h5mXnR3t9Ks="
 PUBLIC_BASE_URL = "https://assistant.example.com"
 ANN_PHONE = "+14155550123"
 BOB_PHONE = "+447700900123"
@@ -38,6 +40,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGSMITH_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TWILIO_VALIDATE_SIGNATURE", "false")  # get_settings() needs no token
+    monkeypatch.setenv("ENCRYPTION_KEY", TEST_ENCRYPTION_KEY)
+    crypto.reset()
     get_settings.cache_clear()
     graph_model.load_chat_model.cache_clear()
     stores_db._default = None

@@ -28,8 +28,10 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 
 from stores.migrate import upgrade
+from tests.conftest import TEST_ENCRYPTION_KEY
 
 REPO = Path(__file__).resolve().parent.parent
 ASSISTANT = "sms_assistant"
@@ -219,7 +221,10 @@ def test_studio_server_runs_two_turns_on_one_thread(langgraph_server: Server) ->
     with sqlite3.connect(server.database) as connection:
         notes = connection.execute("SELECT text FROM notes").fetchall()
         interactions = connection.execute("SELECT planner, outcome FROM interactions").fetchall()
-    assert notes == [("gate code 4412",)]
+    # Encrypted at rest, with the ENCRYPTION_KEY the server inherited from this test.
+    [(stored,)] = notes
+    assert "gate" not in stored
+    assert Fernet(TEST_ENCRYPTION_KEY).decrypt(stored.encode()).decode() == "gate code 4412"
     assert interactions == [("offline", "ok"), ("offline", "ok")]
 
 

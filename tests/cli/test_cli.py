@@ -23,7 +23,7 @@ from alembic.script import ScriptDirectory
 
 from stores.migrate import alembic_config
 from stores.settings import Settings
-from tests.conftest import ANN_PHONE, AUTH_TOKEN
+from tests.conftest import ANN_PHONE, AUTH_TOKEN, TEST_ENCRYPTION_KEY
 
 CLI = Path(sys.executable).with_name("sms-assistant")
 COMMAND_TIMEOUT = 30  # seconds; a CLI command takes about one
@@ -42,6 +42,7 @@ def cli_env(database_url: str, **settings: str) -> dict[str, str]:
     """The environment of one command: nothing from the developer's settings leaks in."""
     env = {k: v for k, v in os.environ.items() if k.upper() not in _NOT_INHERITED}
     env.update(NO_COLOR="1", COLUMNS="80", PYTHONUNBUFFERED="1", DATABASE_URL=database_url)
+    env.update(ENCRYPTION_KEY=TEST_ENCRYPTION_KEY)
     env.update(settings)
     return env
 

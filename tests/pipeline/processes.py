@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from stores.settings import Settings
-from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
+from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, TEST_ENCRYPTION_KEY
 from tests.fakes.server import free_port
 from tests.fakes.twilio_api import ACCOUNT_SID
 
@@ -36,6 +36,7 @@ def base_env(database_url: str, twilio_url: str, **extra: str) -> dict[str, str]
             "WORKER_POLL_SECONDS": "0.1",
             "SEND_RETRY_INITIAL_SECONDS": "0.01",
             "LOG_LEVEL": "INFO",
+            "ENCRYPTION_KEY": TEST_ENCRYPTION_KEY,
         }
     )
     env.update(extra)

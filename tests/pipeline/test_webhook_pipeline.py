@@ -7,11 +7,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from sqlalchemy import select
 
 from api.signature import sign
-from stores.db import sqlite_path
+from stores.checkpointer import open_checkpointer
 from stores.models import InboxItem, Interaction, Message, Note, OutboxItem
 from tests.api.conftest import SMS_URL, start_app
 from tests.conftest import ANN_PHONE, AUTH_TOKEN, PUBLIC_BASE_URL
@@ -154,8 +153,7 @@ async def test_two_texts_at_the_same_instant_are_answered_in_order_on_one_chain(
         assert replies[arrival[1]] == [f"Saved note #2: {texts[1]}"]
         # One linear checkpoint chain: every checkpoint's parent is the one before it.
         [conversation_id] = {m.conversation_id for m in await rows(harness.database, Message)}
-        path = str(sqlite_path(sqlite_url))
-        async with AsyncSqliteSaver.from_conn_string(path) as saver:
+        async with open_checkpointer(sqlite_url) as saver:
             config = {"configurable": {"thread_id": str(conversation_id)}}
             chain = [c async for c in saver.alist(config)]
         for newer, older in itertools.pairwise(chain):

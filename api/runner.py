@@ -20,6 +20,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import approvals, keywords, limits, replies, segments
+from api import media as mms
 from api.keywords import KeywordContext
 from api.notify import ReplyNotifier
 from graph.context import Context
@@ -28,8 +29,10 @@ from graph.graph import builder
 from graph.model import load_chat_model, planner_name
 from graph.state import InputState
 from stores import consent, continuations, inbox, messages, outbox, reminders, users
+from stores import media as media_store
 from stores.clock import Clock
 from stores.db import Database
+from stores.embeddings import default_embeddings
 from stores.interactions import record_interaction
 from stores.models import InboxItem
 from stores.phones import mask_phone
@@ -152,6 +155,14 @@ class TurnRunner:
                 user_id=user.id,
                 conversation_id=conversation.id,
             )
+        saved_media = await self._save_media(row, user.id) if row.num_media else None
+        if saved_media is not None and not row.body.strip():
+            return _Answer(
+                reply=saved_media,
+                outcome="media_saved",
+                user_id=user.id,
+                conversation_id=conversation.id,
+            )
         started = time.perf_counter()
         try:
             final = await self._run_graph(row, user.id, conversation.id)
@@ -171,9 +182,26 @@ class TurnRunner:
                 error_class=type(error).__name__,
             )
         reply = str(final.get("reply") or "") or approvals.question(final) or None
+        if saved_media is not None:
+            reply = f"{saved_media}\n{reply}" if reply else saved_media
         outcome = approvals.ACCOUNT_DELETED if approvals.deletes_account(final) else "replied"
         return _Answer(
             reply=reply, outcome=outcome, user_id=user.id, conversation_id=conversation.id
+        )
+
+    async def _save_media(self, row: InboxItem, user_id: int) -> str:
+        """File the text's MMS attachments in the sender's knowledge base (documents) or as
+        media; the reply says what was kept and what was refused."""
+        async with self.database.session() as session:
+            attachments = await media_store.inbound_media(session, inbox_id=row.id)
+        return await mms.save_inbound_media(
+            attachments,
+            user_id=user_id,
+            message_sid=row.message_sid,
+            database=self.database,
+            embeddings=default_embeddings(),
+            settings=self.settings,
+            clock=self.clock,
         )
 
     async def _run_graph(self, row: InboxItem, user_id: int, conversation_id: int) -> Any:

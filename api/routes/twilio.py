@@ -14,7 +14,7 @@ from api.deps import ClockDep, DatabaseDep, PipelineDep, SettingsDep
 from api.forms import BadForm, inbound_from_form, read_form
 from api.sender import apply_status_callback
 from api.signature import is_valid_signature
-from stores import inbox
+from stores import inbox, media
 from stores.phones import mask_phone
 from stores.settings import Settings
 
@@ -68,6 +68,10 @@ async def inbound_sms(
     # Committed before anything else happens to it: from here on the text cannot be lost.
     async with database.session() as session:
         row, is_new = await inbox.receive(session, inbound=inbound, clock=clock)
+        if is_new and inbound.num_media:
+            await media.record_inbound_media(
+                session, inbox_id=row.id, media=media.media_from_form(form)
+            )
     if not is_new:
         log.info("duplicate delivery of MessageSid=%s", inbound.message_sid)
         already = row.delivery == inbox.VIA_TWIML and row.state in (inbox.DONE, inbox.FAILED)

@@ -214,3 +214,36 @@ async def test_the_webhook_form_fields_are_kept_with_the_inbox_row(database, clo
         await record_inbound_media(session, inbox_id=row.id, media=media)
     async with database.session() as session:
         assert await inbound_media(session, inbox_id=row.id) == media
+
+
+async def test_an_mms_texted_to_the_webhook_lands_in_the_senders_documents(
+    sqlite_url, clock, media_server
+):
+    """The whole path: signed webhook with MediaUrl0 -> inbox_media -> runner -> documents."""
+    import xml.etree.ElementTree as ET
+
+    from tests.api.conftest import SMS_URL, start_app
+    from tests.helpers import post_signed, twilio_form
+
+    settings = make_settings(
+        sqlite_url,
+        twilio_api_base_url=media_server,
+        twilio_account_sid=ACCOUNT,
+        twilio_auth_token=TOKEN,
+    )
+    async for harness in start_app(settings, clock):
+        ann = await add_user(harness.database, clock, "+14155550123")
+        form = twilio_form(
+            "",
+            "+14155550123",
+            NumMedia="1",
+            MediaUrl0=twilio_url("ME-pdf"),
+            MediaContentType0="application/pdf",
+        )
+        # The account's token signs the webhook and fetches the media.
+        response = await post_signed(harness.client, form, token=TOKEN, signed_url=SMS_URL)
+        [reply] = [m.text for m in ET.fromstring(response.text).iter("Message")]
+        assert reply.startswith("Added to your documents:") and ".pdf" in reply
+        async with harness.database.session() as session:
+            documents = await kb.list_documents(session, collections=[kb.collection_for(ann.id)])
+        assert len(documents) == 1

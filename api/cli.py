@@ -320,11 +320,12 @@ def simulate(
 
 
 def main() -> None:
-    from api import cli_kb, cli_keys, cli_worker
+    from api import cli_kb, cli_keys, cli_privacy, cli_worker
 
     cli_worker.register(app)
     cli_kb.register(app)
     cli_keys.register(app)
+    cli_privacy.register(users_app)
     try:
         app()
     except ConfigurationError as error:

@@ -96,15 +96,18 @@ async def test_export_holds_messages_notes_and_memories_decrypted(sqlite_url, cl
 
 def test_the_cli_exports_then_purges_after_confirmation(sqlite_url, tmp_path):
     env = cli_env(sqlite_url)
-    run = lambda *args, **kw: subprocess.run(
-        [CLI, *args],
-        env=env,
-        cwd=tmp_path,  # noqa: E731
-        capture_output=True,
-        text=True,
-        timeout=60,
-        **kw,
-    )
+
+    def run(*args, **kwargs):
+        return subprocess.run(
+            [CLI, *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            **kwargs,
+        )
+
     assert run("users", "add", "--phone", ANN_PHONE, "--name", "Ann").returncode == 0
     out = tmp_path / "ann.json"
     exported = run("users", "export", "--phone", ANN_PHONE, "--output", str(out))

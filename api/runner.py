@@ -28,7 +28,7 @@ from graph.errors import UserNotFound
 from graph.graph import builder
 from graph.model import load_chat_model, planner_name
 from graph.state import InputState
-from stores import consent, continuations, inbox, messages, outbox, reminders, users
+from stores import consent, continuations, inbox, messages, outbox, privacy, reminders, users
 from stores import media as media_store
 from stores.clock import Clock
 from stores.db import Database
@@ -112,7 +112,7 @@ class TurnRunner:
         if answer.outcome == approvals.ACCOUNT_DELETED:
             # After the goodbye is recorded: it leaves as TwiML (no model call after YES, so
             # well within the deadline); a goodbye that had to wait for REST goes with the rows.
-            await users.remove_user_and_history(self.database, phone=row.from_number)
+            await privacy.purge(self.database, phone=row.from_number, keep_inbox_id=row.id)
             log.info("account of %s deleted at their request", mask_phone(row.from_number))
         self.notifier.notify(inbox_id)
         return TurnResult(reply=answer.reply, outcome=answer.outcome, delivery=delivery)

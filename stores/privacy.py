@@ -41,11 +41,19 @@ EXPORTED_TABLES = (
 SKIPPED_COLUMNS = {"embedding", "vector", "source_key", "user_id"}
 
 
-async def purge(database: Database, *, phone: str) -> bool:
-    """Erase the person with this number everywhere. False when nobody has it."""
+async def purge(database: Database, *, phone: str, keep_inbox_id: int | None = None) -> bool:
+    """Erase the person with this number everywhere. False when nobody has it.
+
+    `keep_inbox_id` spares the inbox row of a "delete my account" text being answered right
+    now, so its goodbye can still leave as TwiML (it holds only that exchange, encrypted).
+    """
     removed = await users.remove_user_and_history(database, phone=phone)
     async with database.session() as session:
-        await session.execute(delete(InboxItem).where(InboxItem.from_number == phone))
+        await session.execute(
+            delete(InboxItem).where(InboxItem.from_number == phone, InboxItem.id != keep_inbox_id)
+            if keep_inbox_id is not None
+            else delete(InboxItem).where(InboxItem.from_number == phone)
+        )
         await session.execute(delete(OutboxItem).where(OutboxItem.to_number == phone))
         await session.execute(delete(ReplyContinuation).where(ReplyContinuation.phone == phone))
     return removed

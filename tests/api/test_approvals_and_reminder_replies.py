@@ -132,6 +132,13 @@ async def test_delete_my_account_asks_then_removes_everything_after_the_goodbye(
     async with app.database.session() as session:
         assert await users.get_user_by_phone(session, phone=ANN_PHONE) is None
         assert await notes.count_notes(session, user_id=app.user.id) == 0
+        # Their earlier texts are gone from the inbox too; only the answered "YES" remains.
+        from sqlalchemy import func, select
+
+        from stores.models import InboxItem
+
+        left = select(func.count(InboxItem.id)).where(InboxItem.from_number == ANN_PHONE)
+        assert (await session.execute(left)).scalar_one() == 1
     # Now a stranger: the registration notice, not the old conversation.
     assert "isn't registered" in await say(app, "notes")
 

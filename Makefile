@@ -25,6 +25,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(PY)
 # of the box. Put your real Twilio Auth Token here before pointing a number at the server.
 .env:
 	cp .env.example .env
+	@chmod 600 .env  # it holds the webhook token (and later your real secrets)
 	@echo "TWILIO_AUTH_TOKEN=$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(16))')" >> .env
 	@echo "created .env with a random local TWILIO_AUTH_TOKEN"
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +28,7 @@ from stores import messages, outbox, preferences, reminders, users
 from stores.clock import Clock
 from stores.db import Database
 from stores.models import Conversation, Reminder, User
+from stores.preferences import QuietHours
 from stores.recurrence import clock_text, moment_text, next_occurrence
 from stores.settings import Settings
 
@@ -34,6 +37,16 @@ log = logging.getLogger(__name__)
 LATE_NOTE_AFTER = timedelta(minutes=2)
 """Later than this, a reminder says it is late (and why) rather than pretend to be on time."""
 REPLY_HINT = "Reply 'snooze 10' or 'done'."
+
+
+@dataclass
+class _Batch:
+    """Per-batch lookups: each user's row, quiet hours, recent proactive sends, conversations."""
+
+    users: dict[int, User]
+    quiet: dict[int, QuietHours]
+    sent: dict[int, list[datetime]]
+    conversations: dict[tuple[int, str], int]
 
 
 class ReminderScheduler:
@@ -60,25 +73,49 @@ class ReminderScheduler:
         now = self.clock.now()
         handled = 0
         async with self.database.session() as session:
-            for reminder in await reminders.due_candidates(session, now=now, limit=self.batch):
-                if await self._handle(session, reminder, now):
+            due = await reminders.due_candidates(session, now=now, limit=self.batch)
+            if not due:
+                return 0
+            batch = await self._load(session, due, now)
+            for reminder in due:
+                if await self._handle(session, reminder, now, batch):
                     handled += 1
         return handled
 
-    async def _handle(self, session: AsyncSession, reminder: Reminder, now: datetime) -> bool:
-        user = await users.get_user(session, user_id=reminder.user_id)
+    async def _load(self, session: AsyncSession, due: list[Reminder], now: datetime) -> _Batch:
+        """What the batch's reminders need about their users, in a few queries for all."""
+        user_ids = sorted({r.user_id for r in due})
+        found = await session.execute(select(User).where(User.id.in_(user_ids)))
+        conversations = await session.execute(
+            select(Conversation).where(Conversation.user_id.in_(user_ids))
+        )
+        return _Batch(
+            users={user.id: user for user in found.scalars()},
+            quiet=await preferences.quiet_hours_for(
+                session, user_ids=user_ids, settings=self.settings
+            ),
+            sent=await reminders.proactive_sent_times(
+                session, user_ids=user_ids, since=now - timedelta(days=1, hours=1)
+            ),
+            conversations={(c.user_id, c.channel): c.id for c in conversations.scalars()},
+        )
+
+    async def _handle(
+        self, session: AsyncSession, reminder: Reminder, now: datetime, batch: _Batch
+    ) -> bool:
+        user = batch.users.get(reminder.user_id)
         if user is None:
             return False
         limit = timedelta(hours=self.settings.reminder_late_limit_hours)
         if now - reminder.due_at > limit:
             return await self._missed(session, reminder, now)
         local_now = now.astimezone(ZoneInfo(user.timezone))
-        quiet = await preferences.quiet_hours(session, user_id=user.id, settings=self.settings)
+        quiet = batch.quiet[user.id]
         if not reminder.urgent and quiet.contains(local_now):
             until = quiet.end_after(local_now).astimezone(UTC)
             return await reminders.claim(session, reminder=reminder, values={"due_at": until})
         midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
-        sent_today = await reminders.proactive_sent_since(session, user_id=user.id, since=midnight)
+        sent_today = sum(1 for moment in batch.sent[user.id] if moment >= midnight)
         if sent_today >= self.settings.proactive_daily_cap:
             tomorrow = midnight + timedelta(days=1)
             if not reminder.urgent and quiet.contains(tomorrow):
@@ -86,7 +123,10 @@ class ReminderScheduler:
             log.info("reminder %s held: daily cap reached for user %s", reminder.id, user.id)
             held_until: dict[str, object] = {"due_at": tomorrow.astimezone(UTC)}
             return await reminders.claim(session, reminder=reminder, values=held_until)
-        return await self._fire(session, reminder, user, now)
+        if not await self._fire(session, reminder, user, now, batch):
+            return False
+        batch.sent[user.id].append(now)
+        return True
 
     def _advance(self, reminder: Reminder, now: datetime) -> dict[str, object]:
         """The row's next state once this occurrence is dealt with."""
@@ -117,7 +157,7 @@ class ReminderScheduler:
         return claimed
 
     async def _fire(
-        self, session: AsyncSession, reminder: Reminder, user: User, now: datetime
+        self, session: AsyncSession, reminder: Reminder, user: User, now: datetime, batch: _Batch
     ) -> bool:
         occurrence, due_at = reminder.occurs_at, reminder.due_at
         notices = [reminder.missed_notice] if reminder.missed_notice else []
@@ -131,10 +171,13 @@ class ReminderScheduler:
         elif due_at > occurrence:
             body += " (held for your quiet hours)"
         body = "\n".join([*notices, f"{body}. {REPLY_HINT}"])
-        conversation = await self._conversation(session, user.id, reminder.channel)
+        key = (user.id, reminder.channel)
+        if key not in batch.conversations:
+            batch.conversations[key] = (await self._conversation(session, *key)).id
+        conversation_id = batch.conversations[key]
         message = await messages.record_message(
             session,
-            conversation_id=conversation.id,
+            conversation_id=conversation_id,
             direction="outbound",
             body=body,
             status="queued",
@@ -149,7 +192,7 @@ class ReminderScheduler:
                 channel=reminder.channel,
                 body=body,
                 user_id=user.id,
-                conversation_id=conversation.id,
+                conversation_id=conversation_id,
                 message_id=message.id,
             ),
             clock=self.clock,

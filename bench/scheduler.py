@@ -50,12 +50,14 @@ class FakeTransport:
         self.sent_at: dict[str, float] = {}
         self.expected = expected
         self.all_sent = asyncio.Event()
+        self.calls = 0
 
     async def send(self, *, to: str, from_: str | None, body: str, status_callback: str | None):
         self.sent_at[body.split(".", 1)[0].removeprefix("Reminder: ")] = time.time()
         if len(self.sent_at) >= self.expected:
             self.all_sent.set()
-        return Sent(sid=f"SMfake{len(self.sent_at):026d}", status="sent")
+        self.calls += 1
+        return Sent(sid=f"SMfake{self.calls:026d}", status="sent")
 
     async def close(self) -> None:
         return None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores.clock import Clock
@@ -74,3 +75,15 @@ async def set_timezone(session: AsyncSession, *, user: User, timezone: str, cloc
 async def set_name(session: AsyncSession, *, user: User, name: str, clock: Clock) -> None:
     user.name, user.updated_at = name, clock.now()
     await session.flush()
+
+
+async def quiet_hours_for(
+    session: AsyncSession, *, user_ids: list[int], settings: Settings
+) -> dict[int, QuietHours]:
+    """Quiet hours of many users in one query (the scheduler's batches)."""
+    default = QuietHours(_parse(settings.quiet_hours_start), _parse(settings.quiet_hours_end))
+    found = {user_id: default for user_id in user_ids}
+    query = select(UserPreference).where(UserPreference.user_id.in_(user_ids))
+    for row in (await session.execute(query)).scalars():
+        found[row.user_id] = QuietHours(_parse(row.quiet_start), _parse(row.quiet_end))
+    return found

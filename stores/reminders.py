@@ -137,11 +137,18 @@ async def claim(session: AsyncSession, *, reminder: Reminder, values: dict[str, 
     return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
 
-async def proactive_sent_since(session: AsyncSession, *, user_id: int, since: datetime) -> int:
-    """Proactive (reminder) texts queued for the user since `since`: the daily cap counts them."""
-    query = select(func.count(OutboxItem.id)).where(
-        OutboxItem.user_id == user_id,
+async def proactive_sent_times(
+    session: AsyncSession, *, user_ids: list[int], since: datetime
+) -> dict[int, list[datetime]]:
+    """When each user was sent proactive (reminder) texts since `since`, in one query; the
+    scheduler counts them from each user's own local midnight."""
+    query = select(OutboxItem.user_id, OutboxItem.created_at).where(
+        OutboxItem.user_id.in_(user_ids),
         OutboxItem.kind == "reminder",
         OutboxItem.created_at >= since,
     )
-    return int((await session.execute(query)).scalar_one())
+    found: dict[int, list[datetime]] = {user_id: [] for user_id in user_ids}
+    for user_id, created_at in await session.execute(query):
+        if user_id is not None:
+            found[user_id].append(created_at)
+    return found

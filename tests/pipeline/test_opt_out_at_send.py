@@ -5,21 +5,14 @@ from datetime import timedelta
 from api.sender import OutboxSender, TwilioTransport
 from stores import users
 from tests.pipeline.conftest import pipeline_settings
-from tests.pipeline.test_scheduler import (  # noqa: F401 - fixtures: ann, clock, db
-    ANN,
-    NOW,
-    ann,
-    clock,
-    db,
-    remind,
-    scheduler_for,
-    sent,
-)
+from tests.pipeline import test_scheduler
+from tests.pipeline.test_scheduler import ANN, NOW, remind, scheduler_for, sent
+
+# The scheduler tests' fixtures, reused: a database, a clock at NOW, Ann in New York.
+db, clock, ann = test_scheduler.db, test_scheduler.clock, test_scheduler.ann
 
 
-async def test_a_reminder_due_after_stop_is_queued_but_never_sent(  # noqa: F811 - fixtures
-    db, clock, ann, fake_twilio
-):
+async def test_a_reminder_due_after_stop_is_queued_but_never_sent(db, clock, ann, fake_twilio):
     fake, twilio_url = fake_twilio
     await remind(db, clock, ann, "call mom", NOW + timedelta(minutes=5))
     async with db.session() as session:  # STOP arrives before the reminder is due

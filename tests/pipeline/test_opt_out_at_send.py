@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from api.sender import OutboxSender, TwilioTransport
 from stores import users
-from tests.pipeline.conftest import pipeline_settings
 from tests.pipeline import test_scheduler
+from tests.pipeline.conftest import pipeline_settings
 from tests.pipeline.test_scheduler import ANN, NOW, remind, scheduler_for, sent
 
 # The scheduler tests' fixtures, reused: a database, a clock at NOW, Ann in New York.

@@ -379,7 +379,7 @@ class Reminder(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer, doc="per-user running number the texter sees")
     channel: Mapped[str] = mapped_column(String(16), doc="where to text it: sms or whatsapp")
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     timezone: Mapped[str] = mapped_column(String(64), doc="the zone the times were given in")
     rrule: Mapped[str | None] = mapped_column(String(200), nullable=True)
     start_local: Mapped[str | None] = mapped_column(
@@ -410,7 +410,7 @@ class Todo(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(EncryptedText)
     done: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

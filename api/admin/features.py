@@ -66,6 +66,8 @@ async def optional_features(database: Database, *, user_id: int | None = None) -
     for feature in features:
         if feature.key == "memories" and feature.available and user_id is not None:
             await _load_memories(database, feature, user_id)
+        if feature.key == "reminders" and feature.available and user_id is not None:
+            await _load_reminders(database, feature, user_id)
     return features
 
 
@@ -80,6 +82,24 @@ async def _load_memories(database: Database, feature: Feature, user_id: int) -> 
             "subject": row.subject or "",
             "origin": row.origin,
             "updated": _when(row.updated_at),
+        }
+        for row in rows
+    ]
+
+
+async def _load_reminders(database: Database, feature: Feature, user_id: int) -> None:
+    reminders = importlib.import_module("stores.reminders")
+    describe_rrule = importlib.import_module("stores.recurrence").describe_rrule
+    async with database.session() as session:
+        rows = await reminders.active_reminders(session, user_id=user_id)
+    feature.columns = ("number", "text", "next", "repeats", "urgent")
+    feature.rows = [
+        {
+            "number": f"#{row.number}",
+            "text": row.text,
+            "next": _when(row.occurs_at),
+            "repeats": describe_rrule(row.rrule) if row.rrule else "",
+            "urgent": "yes" if row.urgent else "",
         }
         for row in rows
     ]

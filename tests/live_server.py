@@ -39,6 +39,8 @@ SCRUBBED_ENV = (
 class Server:
     base_url: str
     log: Path
+    database: Path
+    """The server's SQLite file."""
 
     def tail(self, lines: int = 60) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -59,7 +61,9 @@ def cli_binary() -> Path:
 
 
 @contextlib.contextmanager
-def live_server(directory: Path, template_sqlite: Path) -> Iterator[Server]:
+def live_server(
+    directory: Path, template_sqlite: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[Server]:
     workdir = directory / "server"
     (workdir / "data").mkdir(parents=True)
     shutil.copy(template_sqlite, workdir / "data" / "assistant.db")
@@ -72,6 +76,7 @@ def live_server(directory: Path, template_sqlite: Path) -> Iterator[Server]:
         ADMIN_TOKEN=ADMIN_TOKEN,
         PYTHONUNBUFFERED="1",
     )
+    env.update(extra_env or {})
     log = directory / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -82,7 +87,9 @@ def live_server(directory: Path, template_sqlite: Path) -> Iterator[Server]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(base_url=f"http://127.0.0.1:{port}", log=log)
+    server = Server(
+        base_url=f"http://127.0.0.1:{port}", log=log, database=workdir / "data" / "assistant.db"
+    )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from api.admin import api_routes, pages
+from api.admin import api_routes, documents, pages
 from api.admin.auth import AdminDenied
 from api.admin.responses import AdminError, install_error_handlers, json_error
 
@@ -40,5 +40,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AdminDenied, _denied)
     app.add_exception_handler(AdminError, _refused)
     app.include_router(api_routes.router)
+    app.include_router(documents.api_router)
     app.include_router(pages.router)
+    app.include_router(documents.page_router)
+    app.add_middleware(documents.UploadSizeGuard)
     app.mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static")

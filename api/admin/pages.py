@@ -56,6 +56,8 @@ NOTICES = {
     "user_added": "User added.",
     "user_saved": "Changes saved.",
     "signed_out": "Signed out.",
+    "document_added": "Document uploaded.",
+    "document_removed": "Document removed.",
 }
 router = APIRouter(prefix="/admin", include_in_schema=False)
 RowId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]

@@ -1,4 +1,5 @@
-// The admin's only script: confirmations, and the simulator's phone thread.
+// The admin's only script: confirmations, the simulator's phone thread, and document upload
+// progress.
 // Everything else on these pages is plain HTML forms. Text is always inserted as text, never HTML.
 "use strict";
 
@@ -136,7 +137,75 @@ function startSimulator(root) {
   setInterval(() => { if (!document.hidden) refresh(); }, 2000);
 }
 
+// Document upload: the same form, sent with XMLHttpRequest (fetch reports no upload progress)
+// to the JSON API, with a progress bar; without JavaScript the form posts to the page instead.
+function startUpload(form) {
+  const box = form.querySelector("[data-kb-progress-box]");
+  const bar = form.querySelector("[data-kb-progress]");
+  const status = form.querySelector("[data-kb-status]");
+  const button = form.querySelector("[data-kb-send]");
+
+  function say(message, bad) {
+    status.textContent = message;
+    status.classList.toggle("bad", Boolean(bad));
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    data.delete("csrf_token");
+    const file = data.get("file");
+    if (!file || !file.name) { say("Choose a file first.", true); return; }
+    const collection = data.get("collection");
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/admin/api/kb/documents");
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRF-Token", csrfToken());
+    xhr.upload.addEventListener("progress", (e) => {
+      if (!e.lengthComputable) return;
+      const percent = Math.round((e.loaded / e.total) * 100);
+      bar.value = percent;
+      bar.textContent = percent + "%";
+      say("Uploading " + file.name + ": " + percent + "%");
+    });
+    xhr.upload.addEventListener("load", () => {
+      bar.value = 100;
+      say("Uploaded " + file.name + "; reading and indexing it…");
+    });
+    xhr.addEventListener("load", () => {
+      let body = null;
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+      button.disabled = false;
+      if (xhr.status >= 200 && xhr.status < 300 && body) {
+        const what = body.status === "duplicate"
+          ? file.name + " has the same content as " + body.duplicate_of + ": not stored twice."
+          : file.name + " " + body.status + " (" + body.chunks + " passages).";
+        say(what);
+        if (body.status === "duplicate") return;
+        const next = "/admin/documents?collection=" + encodeURIComponent(collection) + "&done=document_added";
+        window.setTimeout(() => window.location.assign(next), 600);
+      } else {
+        box.hidden = true;
+        say((body && body.error) || ("Upload failed: HTTP " + xhr.status), true);
+      }
+    });
+    xhr.addEventListener("error", () => {
+      button.disabled = false;
+      box.hidden = true;
+      say("Upload failed: the connection broke. Try again.", true);
+    });
+    bar.value = 0;
+    bar.textContent = "0%";
+    box.hidden = false;
+    button.disabled = true;
+    say("Uploading " + file.name + "…");
+    xhr.send(data);
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const simulator = document.querySelector("[data-simulator]");
   if (simulator) startSimulator(simulator);
+  const upload = document.querySelector("[data-kb-upload]");
+  if (upload) startUpload(upload);
 });

@@ -223,6 +223,21 @@ def _date(text: str, today: date) -> date | None:
     return parsed.date()
 
 
+def _iso(text: str, timezone: str) -> tuple[datetime, str] | None:
+    """An ISO 8601 date-time (naive: local to the user); None for anything else."""
+    if not re.fullmatch(
+        r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?", text
+    ):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        return moment, ""
+    return localize(moment, timezone)
+
+
 def parse_when(when: str, *, timezone: str, now: datetime) -> Schedule:
     """Read `when` in `timezone` at `now` (aware). Raises TimeQuestion instead of guessing."""
     text = _clean(when)
@@ -230,6 +245,13 @@ def parse_when(when: str, *, timezone: str, now: datetime) -> Schedule:
         raise TimeQuestion("When should I remind you? E.g. 'tomorrow at 5pm' or 'in 10 minutes'.")
     zone = ZoneInfo(timezone)
     local_now = now.astimezone(zone)
+    exact = _iso(when.strip(), timezone)
+    if exact is not None:  # a model may pass an ISO time: "2026-11-26T17:00"
+        if exact[0] <= now:
+            raise TimeQuestion(
+                f"{moment_text(exact[0], timezone)} has already passed. When should it be?"
+            )
+        return Schedule(first=exact[0].astimezone(UTC), timezone=timezone, note=exact[1])
     rrule, text = _recurrence(text)
     relative = None if rrule else _relative(text, now)
     if relative is not None:

@@ -192,3 +192,17 @@ async def test_two_schedulers_fire_each_occurrence_exactly_once(database_url, cl
     assert set(states) == {reminders.SENT}
     for engine in [*engines, check]:
         await engine.dispose()
+
+
+async def test_a_repeating_reminder_missed_while_down_is_reported_and_moves_on(db, clock, ann):
+    row = await remind(
+        db, clock, ann, "stand-up", NOW,
+        rrule="FREQ=WEEKLY;BYDAY=WE", start_local=datetime(2026, 11, 25, 10, 0),
+    )  # fmt: skip
+    clock.advance(timedelta(hours=8))
+    await scheduler_for(db, clock).fire_due()
+    assert await sent(db) == []
+    moved = await reminder(db, row.id)
+    assert moved.state == reminders.SCHEDULED
+    assert moved.occurs_at == datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # next Wed 10:00 EST
+    assert moved.missed_notice is not None and "stand-up" in moved.missed_notice

@@ -120,3 +120,20 @@ def test_a_time_repeated_by_fall_back_is_the_first_one_and_says_so():
 )
 def test_split_reminder_finds_the_what_and_the_when_in_either_order(request_text, what, when):
     assert split_reminder(request_text) == (what, when)
+
+
+@pytest.mark.parametrize(
+    ("when", "utc"),
+    [
+        ("2026-11-26T17:00", datetime(2026, 11, 26, 22, 0, tzinfo=UTC)),  # local to the user
+        ("2026-11-26T17:00:00Z", datetime(2026, 11, 26, 17, 0, tzinfo=UTC)),
+        ("2026-11-26 17:00-05:00", datetime(2026, 11, 26, 22, 0, tzinfo=UTC)),
+    ],
+)
+def test_an_iso_time_from_a_model_is_taken_as_given(when, utc):
+    assert parse_when(when, timezone="America/New_York", now=NOW).first == utc
+
+
+def test_an_iso_time_in_the_past_is_asked_about():
+    with pytest.raises(TimeQuestion, match="has already passed"):
+        parse_when("2026-11-24T17:00", timezone="America/New_York", now=NOW)

@@ -16,14 +16,20 @@ async def test_a_day_of_traffic_logs_no_body_token_or_full_number(sqlite_url, cl
         async for harness in start_app(make_settings(sqlite_url), clock, chat_model=model):
             if model is None:
                 await add_user(harness.database, clock, ANN_PHONE)
-            for body, phone in ((f"note: {SECRET_BODY}", ANN_PHONE), (SECRET_BODY, ANN_PHONE),
-                                (SECRET_BODY, BOB_PHONE), ("STOP", ANN_PHONE),
-                                ("START", ANN_PHONE)):
+            for body, phone in (
+                (f"note: {SECRET_BODY}", ANN_PHONE),
+                (SECRET_BODY, ANN_PHONE),
+                (SECRET_BODY, BOB_PHONE),
+                ("STOP", ANN_PHONE),
+                ("START", ANN_PHONE),
+            ):
                 clock.advance(timedelta(seconds=5))
-                await post_signed(harness.client, twilio_form(body, phone), token=AUTH_TOKEN,
-                                  signed_url=SMS_URL)
-            await post_signed(harness.client, twilio_form("x", ANN_PHONE), token="forged",
-                              signed_url=SMS_URL)
+                await post_signed(
+                    harness.client, twilio_form(body, phone), token=AUTH_TOKEN, signed_url=SMS_URL
+                )
+            await post_signed(
+                harness.client, twilio_form("x", ANN_PHONE), token="forged", signed_url=SMS_URL
+            )
     logged = caplog.text
     assert "hunter2" not in logged and "8675309" not in logged
     assert AUTH_TOKEN not in logged

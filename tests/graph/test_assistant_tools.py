@@ -171,3 +171,10 @@ async def test_one_user_can_never_touch_anothers_reminders_or_list(database, clo
         assert [t.done for t in await todos.list_todos(session, user_id=bob.id)] == [False]
         bob_row = await users.get_user(session, user_id=bob.id)
         assert bob_row is not None and bob_row.timezone == "Europe/London"
+
+
+async def test_what_can_you_do_lists_reminders_lists_and_settings_too(database, clock, ann):
+    reply = await say("what can you do?", ann, database, clock)
+    assert "note <text>" in reply
+    assert "remind me to call mom" in reply and "add milk to my list" in reply
+    assert "whoami" in reply

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -138,7 +139,12 @@ class OutboxSender:
                 await asyncio.sleep(self.settings.worker_poll_seconds)
 
     async def send_due(self, limit: int = 40) -> int:
-        """Send what is due now; returns how many rows were handled."""
+        """Send what is due now; returns how many rows were handled.
+
+        The claim and the consent check take one transaction for the whole batch; the sends
+        run side by side (each waits on Twilio's HTTP round trip) and each is recorded as soon
+        as Twilio answers, so a quick status callback finds its SID.
+        """
         async with self.database.session() as session:
             paused = await flags.get_flag(session, name=flags.SENDING_PAUSED)
             if paused:
@@ -153,73 +159,76 @@ class OutboxSender:
                 limit=limit,
                 stale_after=timedelta(seconds=self.settings.send_timeout_seconds * 6),
             )
-        # Sends wait on Twilio's HTTP round trip, not on us: run a batch's sends side by side.
+            if not rows:
+                return 0
+            refused = await self._refuse_opted_out(session, rows)
         slots = asyncio.Semaphore(SEND_CONCURRENCY)
 
         async def send(row: OutboxItem) -> None:
             async with slots:
-                await self._send_one(row)
+                try:
+                    receipt = await self._send_row(row)
+                except Exception as error:  # every failure is classified and recorded
+                    await self._record_failure(row, error)
+                    return
+                async with self.database.session() as session:
+                    await self._record_sent(session, row, receipt)
 
-        await asyncio.gather(*(send(row) for row in rows))
+        await asyncio.gather(*(send(row) for row in rows if row.id not in refused))
         return len(rows)
 
-    async def _send_one(self, row: OutboxItem) -> None:
-        async with self.database.session() as session:
-            user = await users.get_user_by_phone(session, phone=row.to_number)
-            if user is None and await consent.is_opted_out(session, phone=row.to_number):
-                await outbox.mark_final(
-                    session,
-                    outbox_id=row.id,
-                    state=outbox.REFUSED,
-                    error_class="number_opted_out",
-                    clock=self.clock,
-                )
-                metrics.record_send("refused")
-                return
-            if user is not None and user.status != "active":
-                await outbox.mark_final(
-                    session,
-                    outbox_id=row.id,
-                    state=outbox.REFUSED,
-                    error_class=f"user_{user.status}",
-                    clock=self.clock,
-                )
-                metrics.record_send("refused")
-                log.info(
-                    "refused outbox %s: recipient %s is %s",
-                    row.id,
-                    mask_phone(row.to_number),
-                    user.status,
-                )
-                return
+    async def _refuse_opted_out(self, session: AsyncSession, rows: list[OutboxItem]) -> set[int]:
+        """Mark rows to people who opted out (or are blocked, or whose number is invalid) as
+        refused, whatever queued them; returns their ids."""
+        statuses = await users.statuses_by_phone(session, phones={r.to_number for r in rows})
+        refused: set[int] = set()
+        for row in rows:
+            status = statuses.get(row.to_number)
+            if status is None and await consent.is_opted_out(session, phone=row.to_number):
+                status = "number_opted_out"
+            if status is None or status == "active":
+                continue
+            reason = status if status == "number_opted_out" else f"user_{status}"
+            await outbox.mark_final(
+                session,
+                outbox_id=row.id,
+                state=outbox.REFUSED,
+                error_class=reason,
+                clock=self.clock,
+            )
+            metrics.record_send("refused")
+            log.info(
+                "refused outbox %s: recipient %s is %s", row.id, mask_phone(row.to_number), status
+            )
+            refused.add(row.id)
+        return refused
+
+    async def _send_row(self, row: OutboxItem) -> Sent:
         to = f"whatsapp:{row.to_number}" if row.channel == "whatsapp" else row.to_number
         callback = (
             f"{self.settings.public_base_url}/twilio/status"
             if self.settings.public_base_url
             else None
         )
-        try:
-            sent = await self._send_with_retries(to, row.from_address, row.body, callback)
-        except Exception as error:
-            await self._record_failure(row, error)
-            return
+        return await self._send_with_retries(to, row.from_address, row.body, callback)
+
+    async def _record_sent(self, session: AsyncSession, row: OutboxItem, sent: Sent) -> None:
         metrics.record_send("sent")
-        async with self.database.session() as session:
-            await outbox.mark_sent(
+        await outbox.mark_sent(
+            session,
+            outbox_id=row.id,
+            twilio_sid=sent.sid,
+            status=sent.status,
+            clock=self.clock,
+        )
+        if row.message_id is not None:
+            await messages.update_delivery(
                 session,
-                outbox_id=row.id,
-                twilio_sid=sent.sid,
+                message_id=row.message_id,
                 status=sent.status,
+                twilio_sid=sent.sid,
                 clock=self.clock,
             )
-            if row.message_id is not None:
-                await messages.update_delivery(
-                    session,
-                    message_id=row.message_id,
-                    status=sent.status,
-                    twilio_sid=sent.sid,
-                    clock=self.clock,
-                )
 
     async def _send_with_retries(
         self, to: str, from_: str | None, body: str, callback: str | None

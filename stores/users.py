@@ -42,6 +42,12 @@ async def get_user_by_phone(session: AsyncSession, *, phone: str) -> User | None
     return (await session.execute(select(User).where(User.phone == phone))).scalar_one_or_none()
 
 
+async def statuses_by_phone(session: AsyncSession, *, phones: set[str]) -> dict[str, str]:
+    """The status of each registered number among `phones` (unregistered ones are absent)."""
+    query = select(User.phone, User.status).where(User.phone.in_(phones))
+    return {phone: status for phone, status in (await session.execute(query)).all()}
+
+
 async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
     return await session.get(User, user_id)
 

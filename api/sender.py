@@ -307,9 +307,30 @@ class OutboxSender:
 
 
 async def apply_status_callback(
-    database: Database, *, twilio_sid: str, status: str, error_code: int | None, clock: Clock
+    database: Database,
+    *,
+    twilio_sid: str,
+    status: str,
+    error_code: int | None,
+    clock: Clock,
+    wait_for_sid_seconds: float = 2.0,
 ) -> bool:
-    """Record Twilio's delivery report. Returns False for a SID we never sent."""
+    """Record Twilio's delivery report. Returns False for a SID we never sent.
+
+    Twilio can call back before the sender has written the SID it just got (the two race by
+    milliseconds), and it does not retry a callback; so an unknown SID is looked for again for
+    a moment before it is given up on.
+    """
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + wait_for_sid_seconds
+    while True:
+        async with database.session() as session:
+            known = await outbox.get_by_twilio_sid(session, twilio_sid=twilio_sid)
+        if known is not None or loop.time() >= give_up:
+            break
+        await asyncio.sleep(0.1)
+    if known is None:
+        return False
     async with database.session() as session:
         row = await outbox.get_by_twilio_sid(session, twilio_sid=twilio_sid)
         if row is None:

@@ -183,3 +183,46 @@ async def test_a_number_that_opted_out_without_an_account_is_never_sent_to(sende
     await sender.send_due()
     assert fake.attempts == 0
     assert (await the_row(sender)).state == "refused"
+
+
+async def test_a_status_callback_that_beats_the_sid_to_the_database_is_still_recorded(
+    sender, fake_twilio
+):
+    import asyncio
+
+    from api.sender import apply_status_callback
+
+    await enqueue(sender)
+    async with sender.database.session() as session:
+        [row] = await outbox.claim_due(
+            session, clock=sender.clock, stale_after=timedelta(minutes=1)
+        )
+
+    async def record_sid_late():
+        await asyncio.sleep(0.3)
+        async with sender.database.session() as session:
+            await outbox.mark_sent(
+                session, outbox_id=row.id, twilio_sid="SMearly", status="queued", clock=sender.clock
+            )
+
+    recorded, _ = await asyncio.gather(
+        apply_status_callback(
+            sender.database,
+            twilio_sid="SMearly",
+            status="delivered",
+            error_code=None,
+            clock=sender.clock,
+        ),
+        record_sid_late(),
+    )
+    assert recorded
+    assert (await the_row(sender)).state == "delivered"
+    unknown = await apply_status_callback(
+        sender.database,
+        twilio_sid="SMnever",
+        status="sent",
+        error_code=None,
+        clock=sender.clock,
+        wait_for_sid_seconds=0.2,
+    )
+    assert not unknown

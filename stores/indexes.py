@@ -19,15 +19,20 @@ import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores.clock import Clock
 from stores.models import VectorIndexVersion
 from stores.vector_index import VectorIndex
+
+if TYPE_CHECKING:
+    from stores.db import Database
+    from stores.embeddings import TextEmbeddings
 
 Stamp = tuple[str, int]
 """(generation, version) of a collection."""
@@ -172,3 +177,36 @@ class IndexCache:
 
 INDEXES = IndexCache()
 """The process-wide copies every store uses."""
+
+
+async def reembed_rows(
+    database: Database,
+    embeddings: TextEmbeddings,
+    *,
+    model: Any,
+    stale: Select[int, str],
+    index: str,
+    user_id: int | None,
+    clock: Clock,
+) -> int:
+    """Re-embed the rows `stale` selects (id, text) with `embeddings`, and make every process
+    rebuild its copy of `index` from SQL. Returns how many rows were re-embedded."""
+    async with database.session() as session:
+        rows = (await session.execute(stale)).all()
+    # Embedding happens outside any transaction: on SQLite a long one would block every writer.
+    vectors: Any = await embeddings.aembed_array([row.text for row in rows]) if rows else []
+    async with database.session() as session:
+        await bump(session, index, user_id=user_id, clock=clock)
+        for row, vector in zip(rows, vectors, strict=True):
+            await session.execute(
+                update(model)
+                .where(model.id == row.id)
+                .values(
+                    embedding=vector.astype(np.float32).tobytes(),
+                    embedding_model=embeddings.model_id,
+                )
+            )
+        db = database_key(session)
+    # The version moved on with no in-place change: this process rebuilds like every other.
+    INDEXES.forget(db, index)
+    return len(rows)

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores.clock import Clock
@@ -32,6 +32,7 @@ from stores.indexes import (
     bump,
     database_key,
     read_stamp,
+    reembed_rows,
     vectors_from_blobs,
 )
 from stores.models import KbChunk, KbDocument
@@ -372,30 +373,20 @@ async def reembed(
 ) -> int:
     """Re-embed chunks stored with another model and make every process rebuild the copy."""
     user_id = None if collection == SHARED else int(collection.split(":", 1)[1])
-    async with database.session() as session:
-        stale = (
-            await session.execute(
-                select(KbChunk.id, KbChunk.text)
-                .join(KbDocument, KbChunk.document_id == KbDocument.id)
-                .where(
-                    KbDocument.collection == collection,
-                    KbChunk.embedding_model != embeddings.model_id,
-                )
-            )
-        ).all()
-    # Embedding happens outside any transaction: on SQLite a long one would block every writer.
-    vectors = await embeddings.aembed_array([row.text for row in stale]) if stale else None
-    async with database.session() as session:
-        await bump(session, index_name(collection), user_id=user_id, clock=clock)
-        for row, vector in zip(stale, vectors if vectors is not None else [], strict=True):
-            await session.execute(
-                update(KbChunk)
-                .where(KbChunk.id == row.id)
-                .values(
-                    embedding=vector.astype(np.float32).tobytes(),
-                    embedding_model=embeddings.model_id,
-                )
-            )
-        db = database_key(session)
-    INDEXES.forget(db, index_name(collection))
-    return len(stale)
+    stale = (
+        select(KbChunk.id, KbChunk.text)
+        .join(KbDocument, KbChunk.document_id == KbDocument.id)
+        .where(
+            KbDocument.collection == collection,
+            KbChunk.embedding_model != embeddings.model_id,
+        )
+    )
+    return await reembed_rows(
+        database,
+        embeddings,
+        model=KbChunk,
+        stale=stale,
+        index=index_name(collection),
+        user_id=user_id,
+        clock=clock,
+    )

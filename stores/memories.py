@@ -18,7 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stores.clock import Clock
 from stores.db import Database
 from stores.embeddings import TextEmbeddings
-from stores.indexes import INDEXES, bump, database_key, read_stamp, vectors_from_blobs
+from stores.indexes import (
+    INDEXES,
+    bump,
+    database_key,
+    read_stamp,
+    reembed_rows,
+    vectors_from_blobs,
+)
 from stores.models import Memory
 
 MAX_FACT_CHARS = 500
@@ -306,28 +313,15 @@ async def reembed(
 ) -> int:
     """Re-embed the user's facts stored with another model, and make every process rebuild its
     copy from SQL. Returns how many facts were re-embedded."""
-    async with database.session() as session:
-        stale = (
-            await session.execute(
-                select(Memory.id, Memory.text).where(
-                    Memory.user_id == user_id, Memory.embedding_model != embeddings.model_id
-                )
-            )
-        ).all()
-    # Embedding happens outside any transaction: on SQLite a long one would block every writer.
-    vectors = await embeddings.aembed_array([row.text for row in stale]) if stale else None
-    async with database.session() as session:
-        await bump(session, collection(user_id), user_id=user_id, clock=clock)
-        for row, vector in zip(stale, vectors if vectors is not None else [], strict=True):
-            await session.execute(
-                update(Memory)
-                .where(Memory.id == row.id)
-                .values(
-                    embedding=vector.astype(np.float32).tobytes(),
-                    embedding_model=embeddings.model_id,
-                )
-            )
-        db = database_key(session)
-    # The version moved on with no in-place change: this process rebuilds like every other.
-    INDEXES.forget(db, collection(user_id))
-    return len(stale)
+    stale = select(Memory.id, Memory.text).where(
+        Memory.user_id == user_id, Memory.embedding_model != embeddings.model_id
+    )
+    return await reembed_rows(
+        database,
+        embeddings,
+        model=Memory,
+        stale=stale,
+        index=collection(user_id),
+        user_id=user_id,
+        clock=clock,
+    )

@@ -7,6 +7,8 @@ WORKDIR /app
 
 COPY pyproject.toml README.md ./
 COPY api ./api
+COPY cli ./cli
+COPY messaging ./messaging
 COPY graph ./graph
 COPY tools ./tools
 COPY stores ./stores

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.pipeline import Pipeline
+from messaging.pipeline import Pipeline
 from stores.clock import Clock
 from stores.db import Database
 from stores.settings import Settings

@@ -11,11 +11,11 @@ from fastapi import FastAPI
 from langchain_core.language_models import BaseChatModel
 
 from api import admin
-from api.logs import silence_chatty_loggers
-from api.pipeline import Pipeline
 from api.request_context import RequestContextMiddleware
 from api.routes import health, metrics, twilio
-from api.sender import Transport
+from messaging.logs import silence_chatty_loggers
+from messaging.pipeline import Pipeline
+from messaging.sender import Transport
 from stores import crypto
 from stores.checkpointer import open_checkpointer
 from stores.clock import Clock, SystemClock

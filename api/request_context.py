@@ -18,9 +18,9 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import metrics
 from api.forms import MAX_FORM_BYTES
-from api.logs import log_context
+from messaging import metrics
+from messaging.logs import log_context
 
 log = logging.getLogger("api.access")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Response
 from twilio.twiml.messaging_response import MessagingResponse
 
-from api.replies import MAX_SMS_CHARS
+from messaging.replies import MAX_SMS_CHARS
 
 TWIML_MEDIA_TYPE = "application/xml"
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query, Request
 from api.admin import schemas, service, simulator
 from api.admin.deps import AdminApiDep
 from api.deps import ClockDep, DatabaseDep, SettingsDep
-from api.tracing import tracing_summary
+from messaging.tracing import tracing_summary
 
 ERRORS = {
     401: {"description": "No or wrong credentials"},

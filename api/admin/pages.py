@@ -39,7 +39,7 @@ from api.admin.auth import (
 from api.admin.features import optional_features
 from api.admin.responses import AdminError
 from api.deps import ClockDep, DatabaseDep, SettingsDep
-from api.tracing import tracing_summary
+from messaging.tracing import tracing_summary
 from stores.settings import Settings
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.logs import request_id_var
+from messaging.logs import request_id_var
 
 log = logging.getLogger(__name__)
 ADMIN_API_PREFIX = "/admin/api"

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import column, func, inspect, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import metrics
 from api.admin import schemas
 from api.admin.responses import AdminError
+from messaging import metrics
 from stores import interactions, messages, users
 from stores.clock import Clock
 from stores.db import Database

@@ -25,8 +25,8 @@ from sqlalchemy.sql import column
 from api.admin import schemas
 from api.admin.responses import AdminError
 from api.admin.service import _aware, check_phone, present_tables
-from api.logs import request_id_var
 from api.signature import sign
+from messaging.logs import request_id_var
 from stores import users
 from stores.db import Database
 from stores.models import Conversation, InboxItem, Message

@@ -8,10 +8,10 @@ import logging
 from fastapi import APIRouter, Request, Response
 from prometheus_client.exposition import choose_encoder
 
-from api import metrics
 from api.admin.auth import AdminDenied, authenticate
 from api.admin.responses import json_error
 from api.deps import DatabaseDep, SettingsDep
+from messaging import metrics
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["metrics"])

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData
 
-from api import metrics, replies, twiml
+from api import twiml
 from api.deps import ClockDep, DatabaseDep, PipelineDep, SettingsDep
 from api.forms import BadForm, inbound_from_form, read_form
-from api.sender import apply_status_callback
 from api.signature import is_valid_signature
+from messaging import metrics, replies
+from messaging.sender import apply_status_callback
 from stores import inbox, media
 from stores.phones import mask_phone
 from stores.settings import Settings

@@ -2,9 +2,10 @@ import xml.etree.ElementTree as ET
 
 from twilio.base.exceptions import TwilioRestException
 
-from api import replies, twiml
-from api.replies import friendly as _friendly
+from api import twiml
 from graph.errors import UserNotFound
+from messaging import replies
+from messaging.replies import friendly as _friendly
 
 
 def test_each_failure_kind_maps_to_its_own_friendly_message():

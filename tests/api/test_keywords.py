@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import select
 
-from api.keywords import OPT_OUT_NOTICE, OPT_OUT_WORDS
+from messaging.keywords import OPT_OUT_NOTICE, OPT_OUT_WORDS
 from stores import consent, users
 from stores.models import ConsentEvent, Interaction
 from tests.api.conftest import SMS_URL

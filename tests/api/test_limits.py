@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from api.limits import COST_NOTICE, RATE_NOTICE
+from messaging.limits import COST_NOTICE, RATE_NOTICE
 from stores.models import Interaction
 from tests.api.conftest import SMS_URL, start_app
 from tests.conftest import ANN_PHONE, AUTH_TOKEN, BOB_PHONE, make_settings

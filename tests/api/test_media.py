@@ -11,7 +11,7 @@ from typing import ClassVar
 import pytest
 from sqlalchemy import select
 
-from api.media import media_request_url, save_inbound_media
+from messaging.media import media_request_url, save_inbound_media
 from stores import kb
 from stores.media import (
     InboundMedia,

@@ -12,10 +12,10 @@ import pytest
 from langchain_core.messages import AIMessage
 from prometheus_client.parser import text_string_to_metric_families
 
-from api import metrics
-from api.logs import CorrelationFilter, JsonFormatter
 from api.signature import sign
-from api.tracing import configure_tracing, tracing_summary
+from messaging import metrics
+from messaging.logs import CorrelationFilter, JsonFormatter
+from messaging.tracing import configure_tracing, tracing_summary
 from stores import inbox, outbox
 from stores.inbox import InboundSms
 from tests.api.conftest import SMS_URL, start_app

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.segments import (
+from messaging.segments import (
     MAX_MESSAGE_CHARS,
     MORE_SUFFIX,
     encoding_of,

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from api import replies
+from messaging import replies
 from stores.models import Conversation, InboxItem, Interaction, Message, Note
 from tests.api.conftest import SMS_URL, start_app
 from tests.conftest import ANN_PHONE, AUTH_TOKEN, BOB_PHONE, make_settings

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api import cli_kb
-from api.cli import app
+from cli import kb as cli_kb
+from cli.app import app
 from stores.settings import get_settings
 from tests.cli.test_cli import cli_env
 from tests.conftest import ANN_PHONE, run

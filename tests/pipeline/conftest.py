@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from api.sender import OutboxSender, TwilioTransport
+from messaging.sender import OutboxSender, TwilioTransport
 from stores.clock import ManualClock
 from stores.db import Database
 from stores.settings import Settings

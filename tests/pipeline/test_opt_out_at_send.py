@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from api.sender import OutboxSender, TwilioTransport
+from messaging.sender import OutboxSender, TwilioTransport
 from stores import users
 from tests.pipeline import test_scheduler
 from tests.pipeline.conftest import pipeline_settings

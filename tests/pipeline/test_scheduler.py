@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from api.scheduler import ReminderScheduler
+from messaging.scheduler import ReminderScheduler
 from stores import preferences, reminders
 from stores.clock import ManualClock
 from stores.db import Database

@@ -149,7 +149,7 @@ async def test_a_sender_that_died_after_claiming_is_taken_over(sender, fake_twil
 
 
 async def test_sends_are_counted_by_outcome_for_metrics(sender, fake_twilio):
-    from api.metrics import REGISTRY
+    from messaging.metrics import REGISTRY
 
     def count(status):
         return REGISTRY.get_sample_value("sms_outbound_sends_total", {"status": status}) or 0
@@ -190,7 +190,7 @@ async def test_a_status_callback_that_beats_the_sid_to_the_database_is_still_rec
 ):
     import asyncio
 
-    from api.sender import apply_status_callback
+    from messaging.sender import apply_status_callback
 
     await enqueue(sender)
     async with sender.database.session() as session:

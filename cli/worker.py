@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 async def run_worker(config: Settings) -> None:
     """Run the turn worker and the outbox sender until SIGINT/SIGTERM."""
-    from api.pipeline import Pipeline
+    from messaging.pipeline import Pipeline
     from stores.checkpointer import open_checkpointer
     from stores.clock import SystemClock
     from stores.db import Database
@@ -43,12 +43,12 @@ async def run_worker(config: Settings) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from api import cli
+    from cli import app as cli
 
     @app.command()
     def worker() -> None:
         """Run turns and outbound sends without the web server (scale-out on Postgres)."""
-        from api.logs import configure_logging
+        from messaging.logs import configure_logging
 
         config = cli.settings()
         cli.require_current_schema(config)

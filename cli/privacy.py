@@ -11,7 +11,7 @@ import typer
 
 
 def register(users_app: typer.Typer) -> None:
-    from api import cli
+    from cli import app as cli
 
     @users_app.command("purge")
     def purge(

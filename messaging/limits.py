@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import metrics
+from messaging import metrics
 from stores import ratelimits
 from stores.clock import Clock
 from stores.models import InboxItem

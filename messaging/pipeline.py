@@ -10,12 +10,12 @@ import logging
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from api.locks import locks_for
-from api.notify import ReplyNotifier, WorkSignal
-from api.runner import TurnRunner
-from api.scheduler import ReminderScheduler
-from api.sender import LogTransport, OutboxSender, Transport, TwilioTransport
-from api.worker import TurnWorker
+from messaging.locks import locks_for
+from messaging.notify import ReplyNotifier, WorkSignal
+from messaging.runner import TurnRunner
+from messaging.scheduler import ReminderScheduler
+from messaging.sender import LogTransport, OutboxSender, Transport, TwilioTransport
+from messaging.worker import TurnWorker
 from stores import inbox
 from stores.clock import Clock
 from stores.db import Database

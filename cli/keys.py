@@ -12,7 +12,7 @@ keys_app = typer.Typer(help="Encryption keys for data at rest.", no_args_is_help
 
 
 def register(app: typer.Typer) -> None:
-    from api import cli
+    from cli import app as cli
 
     @keys_app.command("generate")
     def generate() -> None:

@@ -25,7 +25,7 @@ from tenacity import (
 )
 from twilio.base.exceptions import TwilioRestException
 
-from api import metrics
+from messaging import metrics
 from stores import consent, flags, messages, outbox, users
 from stores.clock import Clock
 from stores.db import Database

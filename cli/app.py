@@ -109,9 +109,9 @@ def serve(
     """Run the webhook server."""
     import uvicorn
 
-    from api.logs import configure_logging
     from api.main import create_app
-    from api.tracing import configure_tracing
+    from messaging.logs import configure_logging
+    from messaging.tracing import configure_tracing
 
     config = settings()
     try:
@@ -248,7 +248,7 @@ def chat(
     phone: Annotated[str, typer.Option(help="Chat as this registered user.")],
 ) -> None:
     """Talk to the assistant in the terminal, through the same graph, without Twilio."""
-    from api.chat import NotRegistered, run_chat
+    from cli.chat import NotRegistered, run_chat
 
     config = settings()
     number = _phone(phone, config)
@@ -320,7 +320,10 @@ def simulate(
 
 
 def main() -> None:
-    from api import cli_kb, cli_keys, cli_privacy, cli_worker
+    from cli import kb as cli_kb
+    from cli import keys as cli_keys
+    from cli import privacy as cli_privacy
+    from cli import worker as cli_worker
 
     cli_worker.register(app)
     cli_kb.register(app)

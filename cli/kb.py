@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
 async def _user_id(config: Settings, phone: str | None) -> int | None:
     """The user id behind --user (None for the shared collection); fails clearly."""
-    from api.cli import _phone, fail
+    from cli.app import _phone, fail
     from stores import users
     from stores.db import Database
 
@@ -51,7 +51,7 @@ async def _user_id(config: Settings, phone: str | None) -> int | None:
 
 
 def _owner(user: str | None, shared: bool, *, required: bool) -> None:
-    from api.cli import fail
+    from cli.app import fail
 
     if user is not None and shared:
         fail("give --user PHONE or --shared, not both", code=2)
@@ -108,7 +108,7 @@ def kb_add(
 ) -> None:
     """Add .md, .txt, .pdf and .html files (directories too). A changed file replaces its old
     chunks; identical content is stored once."""
-    from api.cli import err, fail, out, require_current_schema, run_async, settings
+    from cli.app import err, fail, out, require_current_schema, run_async, settings
 
     _owner(user, shared, required=True)
     config = settings()
@@ -162,7 +162,7 @@ def kb_add(
 @kb_app.command("list")
 def kb_list(user: UserOption = None, shared: SharedOption = False) -> None:
     """List documents: everything, or one user's (--user), or the shared ones (--shared)."""
-    from api.cli import out, require_current_schema, run_async, settings
+    from cli.app import out, require_current_schema, run_async, settings
 
     _owner(user, shared, required=False)
     config = settings()
@@ -210,7 +210,7 @@ def kb_remove(
     shared: SharedOption = False,
 ) -> None:
     """Remove a document and its chunks."""
-    from api.cli import fail, require_current_schema, run_async, say, settings
+    from cli.app import fail, require_current_schema, run_async, say, settings
 
     _owner(user, shared, required=True)
     config = settings()
@@ -242,7 +242,7 @@ def kb_search(
     top: Annotated[int, typer.Option("--top", "-k", min=1, max=50)] = 5,
 ) -> None:
     """Search the shared documents, plus one user's own with --user."""
-    from api.cli import fail, out, require_current_schema, run_async, settings
+    from cli.app import fail, out, require_current_schema, run_async, settings
 
     if not query.strip():
         fail("the query is empty", code=2)
@@ -279,7 +279,7 @@ def kb_search(
 def index_rebuild() -> None:
     """Re-embed anything stored with another embedding model, then make every running process
     rebuild its search indexes from the database."""
-    from api.cli import out, require_current_schema, run_async, settings
+    from cli.app import out, require_current_schema, run_async, settings
 
     config = settings()
     require_current_schema(config)

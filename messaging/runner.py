@@ -19,15 +19,15 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import approvals, keywords, limits, replies, segments
-from api import media as mms
-from api.keywords import KeywordContext
-from api.notify import ReplyNotifier
 from graph.context import Context
 from graph.errors import UserNotFound
 from graph.graph import builder
 from graph.model import load_chat_model, planner_name
 from graph.state import InputState
+from messaging import approvals, keywords, limits, replies, segments
+from messaging import media as mms
+from messaging.keywords import KeywordContext
+from messaging.notify import ReplyNotifier
 from stores import consent, continuations, inbox, messages, outbox, privacy, reminders, users
 from stores import media as media_store
 from stores.clock import Clock

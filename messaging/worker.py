@@ -12,10 +12,10 @@ import asyncio
 import contextlib
 import logging
 
-from api.locks import ConversationLocks
-from api.logs import log_context
-from api.notify import WorkSignal
-from api.runner import TurnRunner
+from messaging.locks import ConversationLocks
+from messaging.logs import log_context
+from messaging.notify import WorkSignal
+from messaging.runner import TurnRunner
 from stores import inbox
 from stores.clock import Clock
 from stores.db import Database

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import metrics
+from messaging import metrics
 from stores import consent, continuations, reminders, users
 from stores.clock import Clock
 from stores.models import InboxItem, User

@@ -9,7 +9,7 @@ import sys
 from rich.console import Console
 from rich.text import Text
 
-from api.runner import TurnRunner
+from messaging.runner import TurnRunner
 from stores import inbox, users
 from stores.checkpointer import open_checkpointer
 from stores.clock import SystemClock

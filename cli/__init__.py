@@ -1,0 +1,1 @@
+"""The `sms-assistant` command line, one module per command group."""

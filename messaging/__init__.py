@@ -1,0 +1,1 @@
+"""The message pipeline: inbox claim, turns, delivery, outbox sender, scheduler, limits."""

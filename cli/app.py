@@ -6,18 +6,27 @@ import asyncio
 import secrets
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Awaitable, Callable
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from stores import crypto
-from stores.settings import ConfigurationError, Settings, get_settings
+from cli import kb, keys, privacy, worker
+from cli.common import (
+    describe_error,
+    err,
+    fail,
+    out,
+    phone_number,
+    require_current_schema,
+    run_async,
+    say,
+    settings,
+)
+from stores.settings import ConfigurationError
 
 app = typer.Typer(
     help="A personal assistant you reach by text message.",
@@ -27,61 +36,6 @@ app = typer.Typer(
 )
 users_app = typer.Typer(help="Manage the people who may text the assistant.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
-
-out = Console()
-err = Console(stderr=True)
-T = TypeVar("T")
-
-
-def say(text: str) -> None:
-    """Print a line as typed: names, numbers and replies are not Rich markup, and a piped
-    stdout (80 columns) does not get newlines inserted into them."""
-    out.print(Text(text), soft_wrap=True)
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(Text.assemble(("Error:", "red"), " ", message), soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _describe(error: BaseException) -> str:
-    """`Class: first line of the message` (SQLAlchemy appends a multi-line background link)."""
-    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
-
-
-def settings() -> Settings:
-    try:
-        return get_settings()
-    except ConfigurationError as error:
-        fail(str(error), code=2)
-
-
-def run_async(factory: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(factory())  # type: ignore[arg-type]
-
-
-def require_current_schema(config: Settings) -> None:
-    from stores.db import sqlite_path
-    from stores.migrate import pending_revisions
-
-    path = sqlite_path(config.database_url)
-    if path is not None and not path.exists():
-        # Opening it would create an empty file (or fail when its folder is missing).
-        fail(f"there is no database at {path}: run `sms-assistant migrate` first")
-    try:
-        pending = pending_revisions(config.database_url)
-    except Exception as error:
-        fail(f"cannot open the database ({_describe(error)})")
-    if pending:
-        fail(
-            f"the database schema is not current ({len(pending)} migration(s) pending): "
-            "run `sms-assistant migrate` first"
-        )
-    try:
-        crypto.configure(config)
-    except ConfigurationError as error:
-        fail(str(error), code=2)
 
 
 @app.command()
@@ -93,7 +47,7 @@ def migrate() -> None:
     try:
         applied = upgrade(config.database_url, on_step=lambda rev: out.print(f"applying {rev} ..."))
     except Exception as error:
-        fail(f"migration failed ({_describe(error)})")
+        fail(f"migration failed ({describe_error(error)})")
     out.print(
         f"applied {len(applied)} migration(s); schema is current"
         if applied
@@ -132,15 +86,6 @@ def serve(
     )
 
 
-def _phone(raw: str, config: Settings) -> str:
-    from stores.phones import InvalidPhoneNumber, normalise_phone
-
-    try:
-        return normalise_phone(raw, default_region=config.default_region)
-    except InvalidPhoneNumber as error:
-        fail(f"--phone: {error}", code=2)
-
-
 @users_app.command("add")
 def users_add(
     phone: Annotated[str, typer.Option(help="Phone number, E.164 (+14155550123) preferred.")],
@@ -153,7 +98,7 @@ def users_add(
     from stores.db import Database
 
     config = settings()
-    number = _phone(phone, config)
+    number = phone_number(phone, config)
     name = name.strip()
     if not name or len(name) > 100:
         fail("--name must be 1 to 100 characters", code=2)
@@ -228,7 +173,7 @@ def users_remove(
     from stores.db import Database
 
     config = settings()
-    number = _phone(phone, config)
+    number = phone_number(phone, config)
     require_current_schema(config)
 
     async def remove() -> bool:
@@ -251,7 +196,7 @@ def chat(
     from cli.chat import NotRegistered, run_chat
 
     config = settings()
-    number = _phone(phone, config)
+    number = phone_number(phone, config)
     require_current_schema(config)
     try:
         code = asyncio.run(run_chat(config, number, out))
@@ -277,7 +222,7 @@ def simulate(
     from api.signature import sign
 
     config = settings()
-    number = _phone(phone, config)
+    number = phone_number(phone, config)
     try:
         target = httpx.URL(url)
     except httpx.InvalidURL as error:
@@ -319,16 +264,13 @@ def simulate(
     say("\n".join(messages) if messages else "(no reply)")
 
 
-def main() -> None:
-    from cli import kb as cli_kb
-    from cli import keys as cli_keys
-    from cli import privacy as cli_privacy
-    from cli import worker as cli_worker
+worker.register(app)
+kb.register(app)
+keys.register(app)
+privacy.register(users_app)
 
-    cli_worker.register(app)
-    cli_kb.register(app)
-    cli_keys.register(app)
-    cli_privacy.register(users_app)
+
+def main() -> None:
     try:
         app()
     except ConfigurationError as error:

@@ -12,6 +12,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from cli.common import (
+    err,
+    fail,
+    out,
+    phone_number,
+    require_current_schema,
+    run_async,
+    say,
+    settings,
+)
 from stores.settings import Settings
 
 kb_app = typer.Typer(help="Documents the assistant answers from.", no_args_is_help=True)
@@ -32,13 +42,12 @@ def register(app: typer.Typer) -> None:
 
 async def _user_id(config: Settings, phone: str | None) -> int | None:
     """The user id behind --user (None for the shared collection); fails clearly."""
-    from cli.app import _phone, fail
     from stores import users
     from stores.db import Database
 
     if phone is None:
         return None
-    number = _phone(phone, config)
+    number = phone_number(phone, config)
     database = Database(config.database_url)
     try:
         async with database.session() as session:
@@ -51,7 +60,6 @@ async def _user_id(config: Settings, phone: str | None) -> int | None:
 
 
 def _owner(user: str | None, shared: bool, *, required: bool) -> None:
-    from cli.app import fail
 
     if user is not None and shared:
         fail("give --user PHONE or --shared, not both", code=2)
@@ -108,7 +116,6 @@ def kb_add(
 ) -> None:
     """Add .md, .txt, .pdf and .html files (directories too). A changed file replaces its old
     chunks; identical content is stored once."""
-    from cli.app import err, fail, out, require_current_schema, run_async, settings
 
     _owner(user, shared, required=True)
     config = settings()
@@ -162,7 +169,6 @@ def kb_add(
 @kb_app.command("list")
 def kb_list(user: UserOption = None, shared: SharedOption = False) -> None:
     """List documents: everything, or one user's (--user), or the shared ones (--shared)."""
-    from cli.app import out, require_current_schema, run_async, settings
 
     _owner(user, shared, required=False)
     config = settings()
@@ -210,7 +216,6 @@ def kb_remove(
     shared: SharedOption = False,
 ) -> None:
     """Remove a document and its chunks."""
-    from cli.app import fail, require_current_schema, run_async, say, settings
 
     _owner(user, shared, required=True)
     config = settings()
@@ -242,7 +247,6 @@ def kb_search(
     top: Annotated[int, typer.Option("--top", "-k", min=1, max=50)] = 5,
 ) -> None:
     """Search the shared documents, plus one user's own with --user."""
-    from cli.app import fail, out, require_current_schema, run_async, settings
 
     if not query.strip():
         fail("the query is empty", code=2)
@@ -279,7 +283,6 @@ def kb_search(
 def index_rebuild() -> None:
     """Re-embed anything stored with another embedding model, then make every running process
     rebuild its search indexes from the database."""
-    from cli.app import out, require_current_schema, run_async, settings
 
     config = settings()
     require_current_schema(config)

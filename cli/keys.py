@@ -8,11 +8,12 @@ import typer
 from cryptography.fernet import Fernet
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from cli import common as cli
+
 keys_app = typer.Typer(help="Encryption keys for data at rest.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    from cli import app as cli
 
     @keys_app.command("generate")
     def generate() -> None:

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
+from cli import common as cli
+
 
 def register(users_app: typer.Typer) -> None:
-    from cli import app as cli
 
     @users_app.command("purge")
     def purge(
@@ -23,7 +24,7 @@ def register(users_app: typer.Typer) -> None:
         from stores.db import Database
 
         config = cli.settings()
-        number = cli._phone(phone, config)
+        number = cli.phone_number(phone, config)
         cli.require_current_schema(config)
         if not yes and not typer.confirm(f"Erase all data of {number}? This cannot be undone"):
             cli.fail("nothing erased", code=1)
@@ -51,7 +52,7 @@ def register(users_app: typer.Typer) -> None:
         from stores.db import Database
 
         config = cli.settings()
-        number = cli._phone(phone, config)
+        number = cli.phone_number(phone, config)
         cli.require_current_schema(config)
 
         async def run() -> dict[str, Any] | None:

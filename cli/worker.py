@@ -8,6 +8,7 @@ import signal
 
 import typer
 
+from cli import common as cli
 from stores.settings import Settings
 
 sending_app = typer.Typer(help="Outbound sending: see or lift a pause.", no_args_is_help=True)
@@ -43,7 +44,6 @@ async def run_worker(config: Settings) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from cli import app as cli
 
     @app.command()
     def worker() -> None:

@@ -37,12 +37,14 @@ migrate: $(VENV)/.runtime-installed .env
 	$(CLI) migrate
 
 test: $(VENV)/.dev-installed
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from messaging.pipeline import Pipeline
 from stores.clock import Clock
 from stores.db import Database
+from stores.embeddings import TextEmbeddings
 from stores.settings import Settings
 
 
@@ -28,7 +29,12 @@ def _clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
+def _embeddings(request: Request) -> TextEmbeddings:
+    return request.app.state.embeddings
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 PipelineDep = Annotated[Pipeline, Depends(_pipeline)]
 ClockDep = Annotated[Clock, Depends(_clock)]
+EmbeddingsDep = Annotated[TextEmbeddings, Depends(_embeddings)]

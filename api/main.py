@@ -20,6 +20,7 @@ from stores import crypto
 from stores.checkpointer import open_checkpointer
 from stores.clock import Clock, SystemClock
 from stores.db import Database
+from stores.embeddings import TextEmbeddings, shared_embeddings
 from stores.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     chat_model: BaseChatModel | None = None,
+    embeddings: TextEmbeddings | None = None,
     transport: Transport | None = None,
 ) -> FastAPI:
     """Build the app. Raises ConfigurationError (one clear line) when it cannot serve."""
@@ -37,6 +39,7 @@ def create_app(
     settings.check_can_serve()
     silence_chatty_loggers()
     clock = clock or SystemClock()
+    embeddings = embeddings or shared_embeddings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,12 +55,14 @@ def create_app(
             app.state.settings = settings
             app.state.clock = clock
             app.state.database = database
+            app.state.embeddings = embeddings
             app.state.pipeline = pipeline = Pipeline(
                 settings=settings,
                 database=database,
                 checkpointer=checkpointer,
                 clock=clock,
                 chat_model=chat_model,
+                embeddings=embeddings,
                 transport=transport,
             )
             if settings.runs_embedded_worker():

@@ -129,11 +129,11 @@ def kb_add(
         from stores.clock import SystemClock
         from stores.db import Database
         from stores.documents import UnreadableDocument
-        from stores.embeddings import default_embeddings
+        from stores.embeddings import shared_embeddings
 
         owner = await _user_id(config, user)
         database = Database(config.database_url)
-        embeddings = default_embeddings().for_batch()
+        embeddings = shared_embeddings(config).for_batch()
         uploads = [_upload(file) for file in files]
         errors: list[str] = []
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
@@ -256,13 +256,18 @@ def kb_search(
     async def search() -> list[Any]:
         from stores import kb
         from stores.db import Database
-        from stores.embeddings import default_embeddings
+        from stores.embeddings import shared_embeddings
 
         owner = await _user_id(config, user)
         database = Database(config.database_url)
         try:
             return await kb.search(
-                database, default_embeddings(), user_id=owner, query=query, k=top, min_score=-1.0
+                database,
+                shared_embeddings(config),
+                user_id=owner,
+                query=query,
+                k=top,
+                min_score=-1.0,
             )
         finally:
             await database.dispose()
@@ -293,11 +298,11 @@ def index_rebuild() -> None:
         from stores import kb, memories
         from stores.clock import SystemClock
         from stores.db import Database
-        from stores.embeddings import default_embeddings
+        from stores.embeddings import shared_embeddings
         from stores.models import KbDocument, Memory
 
         database = Database(config.database_url)
-        embeddings, clock = default_embeddings().for_batch(), SystemClock()
+        embeddings, clock = shared_embeddings(config).for_batch(), SystemClock()
         reembedded = 0
         try:
             async with database.session() as session:

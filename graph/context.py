@@ -1,14 +1,17 @@
 """Per-run context: who the turn is for and the seams (clock, database, model) tests replace.
 
 Nothing here is checkpointed. The runner fills it from the inbox row; LangGraph Studio may pass
-only `phone`, and the defaults fill the rest.
+only `phone`, and the defaults fill the rest. This is the one configuration seam below the
+composition roots: nodes and tools read settings from `context.settings`, never from the
+environment. A composition root that lets LangGraph build the Context (the Studio entry point,
+`graph/studio.py`) registers its Settings with `use_default_settings`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores import crypto
 from stores.clock import Clock, SystemClock
-from stores.db import Database, default_database
-from stores.embeddings import TextEmbeddings, default_embeddings
-from stores.settings import get_settings
+from stores.db import Database
+from stores.embeddings import TextEmbeddings, shared_embeddings
+from stores.settings import Settings
 
 STUDIO_PHONE = "+15005550006"
 """The number a run without a user id (LangGraph Studio) acts as: Twilio's magic test number."""
@@ -29,14 +32,33 @@ STUDIO_PHONE = "+15005550006"
 _default_lock = threading.Lock()
 
 
-def _process_database() -> Database:
+def _environment_only() -> Settings:
+    """Without a composition root (tests, scripts): the environment, no `.env` file."""
+    return Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+_default_settings: Callable[[], Settings] = _environment_only
+_databases: dict[str, Database] = {}
+
+
+def use_default_settings(factory: Callable[[], Settings]) -> None:
+    """Where a Context built without `settings` gets them (a composition root calls this)."""
+    global _default_settings
+    _default_settings = factory
+
+
+def _process_database(settings: Settings) -> Database:
     with _default_lock:  # two first runs at once must not build two engines
-        crypto.keyring()  # loads (in development, may create) the key file: blocking I/O
-        return default_database()
+        if not crypto.is_configured():
+            crypto.configure(settings)  # may read or create the dev key file: blocking I/O
+        database = _databases.get(settings.database_url)
+        if database is None:
+            database = _databases[settings.database_url] = Database(settings.database_url)
+        return database
 
 
 class ProcessDatabase(Database):
-    """The process-wide database (`stores.db.default_database()`), built on first use off the loop.
+    """The process-wide database for `settings.database_url`, built on first use off the loop.
 
     LangGraph builds the Context inside the event loop, and building the engine is blocking:
     SQLAlchemy's SQLite dialect resolves a relative path such as `./data/assistant.db` with
@@ -45,12 +67,13 @@ class ProcessDatabase(Database):
     opens a session. Only Studio runs use it; the runner always passes its own Database.
     """
 
-    def __init__(self) -> None:  # no engine yet, on purpose
+    def __init__(self, settings: Settings) -> None:  # no engine yet, on purpose
+        self._settings = settings
         self._database: Database | None = None
 
     async def resolve(self) -> Database:
         if self._database is None:
-            self._database = await asyncio.to_thread(_process_database)
+            self._database = await asyncio.to_thread(_process_database, self._settings)
         return self._database
 
     @asynccontextmanager
@@ -73,16 +96,8 @@ class ProcessDatabase(Database):
         return getattr(database, name)
 
 
-def _max_plan_steps() -> int:
-    return get_settings().max_plan_steps
-
-
-def _history_max_messages() -> int:
-    return get_settings().history_max_messages
-
-
-def _setting(name: str) -> Any:
-    return field(default_factory=lambda: getattr(get_settings(), name))
+FROM_SETTINGS: Any = None
+"""Default of the fields that `__post_init__` fills from `settings` (typed as what they become)."""
 
 
 @dataclass(kw_only=True)
@@ -100,20 +115,42 @@ class Context:
     message_sid: str | None = None
     """The inbound MessageSid this turn answers, for the audit log."""
 
+    settings: Settings = field(default_factory=lambda: _default_settings())
+    """The service's configuration; the fields below left at None are filled from it."""
     clock: Clock = field(default_factory=SystemClock)
-    database: Database = field(default_factory=ProcessDatabase)
-    """Defaults to the process-wide database from settings, built on first use."""
+    database: Database = FROM_SETTINGS
+    """Defaults to the process-wide database for `settings.database_url`, built on first use."""
     chat_model: BaseChatModel | None = None
     """A model to use instead of load_chat_model() (tests pass fakes here)."""
 
-    max_plan_steps: int = field(default_factory=_max_plan_steps)
-    history_max_messages: int = field(default_factory=_history_max_messages)
+    max_plan_steps: int = FROM_SETTINGS
+    history_max_messages: int = FROM_SETTINGS
 
-    embeddings: TextEmbeddings = field(default_factory=default_embeddings)
+    embeddings: TextEmbeddings = FROM_SETTINGS
     """Memory and knowledge-base vectors; the model itself loads on first use, off the loop."""
-    memory_top_k: int = _setting("memory_top_k")
-    memory_min_score: float = _setting("memory_min_score")
-    rag_top_k: int = _setting("rag_top_k")
-    rag_min_score: float = _setting("rag_min_score")
-    history_token_budget: int = _setting("history_token_budget")
+    memory_top_k: int = FROM_SETTINGS
+    memory_min_score: float = FROM_SETTINGS
+    rag_top_k: int = FROM_SETTINGS
+    rag_min_score: float = FROM_SETTINGS
+    history_token_budget: int = FROM_SETTINGS
     """Past this many (estimated) tokens of history, summarize folds the oldest turns."""
+
+    def __post_init__(self) -> None:
+        if self.database is None:
+            self.database = ProcessDatabase(self.settings)
+        if self.embeddings is None:
+            self.embeddings = shared_embeddings(self.settings)
+        for name in _FROM_SETTINGS:
+            if getattr(self, name) is None:
+                setattr(self, name, getattr(self.settings, name))
+
+
+_FROM_SETTINGS = (
+    "max_plan_steps",
+    "history_max_messages",
+    "memory_top_k",
+    "memory_min_score",
+    "rag_top_k",
+    "rag_min_score",
+    "history_token_budget",
+)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from langchain_core.language_models import BaseChatModel
 
 from graph.offline import OfflinePlanner
-from stores.settings import Settings, get_settings
+from stores.settings import Settings
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:
@@ -27,10 +25,26 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     )
 
 
-@lru_cache(maxsize=1)
-def load_chat_model() -> BaseChatModel:
-    """The process-wide planner model, built once from settings."""
-    return build_chat_model(get_settings())
+_models: dict[str, BaseChatModel] = {}
+
+
+def load_chat_model(settings: Settings) -> BaseChatModel:
+    """The planner model for these settings, built once per process and configuration."""
+    secret = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    key = repr(
+        (
+            secret,
+            settings.openai_base_url,
+            settings.llm_model,
+            settings.llm_max_tokens,
+            settings.llm_timeout_seconds,
+            settings.llm_max_retries,
+        )
+    )
+    model = _models.get(key)
+    if model is None:
+        model = _models[key] = build_chat_model(settings)
+    return model
 
 
 def planner_name(model: BaseChatModel) -> str:

@@ -19,6 +19,7 @@ from messaging.worker import TurnWorker
 from stores import inbox
 from stores.clock import Clock
 from stores.db import Database
+from stores.embeddings import TextEmbeddings
 from stores.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Pipeline:
         checkpointer: BaseCheckpointSaver[str],
         clock: Clock,
         chat_model: BaseChatModel | None = None,
+        embeddings: TextEmbeddings | None = None,
         transport: Transport | None = None,
     ) -> None:
         self.settings = settings
@@ -60,6 +62,7 @@ class Pipeline:
             settings=settings,
             clock=clock,
             chat_model=chat_model,
+            embeddings=embeddings,
             notifier=self.notifier,
         )
         self.worker = TurnWorker(

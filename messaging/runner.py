@@ -32,7 +32,7 @@ from stores import consent, continuations, inbox, messages, outbox, privacy, rem
 from stores import media as media_store
 from stores.clock import Clock
 from stores.db import Database
-from stores.embeddings import default_embeddings
+from stores.embeddings import TextEmbeddings, shared_embeddings
 from stores.interactions import record_interaction
 from stores.models import InboxItem
 from stores.phones import mask_phone
@@ -71,12 +71,14 @@ class TurnRunner:
         settings: Settings,
         clock: Clock,
         chat_model: BaseChatModel | None = None,
+        embeddings: TextEmbeddings | None = None,
         notifier: ReplyNotifier | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.clock = clock
         self.chat_model = chat_model
+        self.embeddings = embeddings or shared_embeddings(settings)
         self.notifier = notifier or ReplyNotifier()
         self.graph = builder.compile(checkpointer=checkpointer)
 
@@ -199,7 +201,7 @@ class TurnRunner:
             user_id=user_id,
             message_sid=row.message_sid,
             database=self.database,
-            embeddings=default_embeddings(),
+            embeddings=self.embeddings,
             settings=self.settings,
             clock=self.clock,
         )
@@ -214,8 +216,8 @@ class TurnRunner:
             clock=self.clock,
             database=self.database,
             chat_model=self.chat_model,
-            max_plan_steps=self.settings.max_plan_steps,
-            history_max_messages=self.settings.history_max_messages,
+            settings=self.settings,
+            embeddings=self.embeddings,
         )
         if row.attempts > 1:
             # An earlier attempt died. If it got as far as the graph, continue from its last
@@ -360,7 +362,7 @@ class TurnRunner:
                 user_id=None if gone else user_id,
                 conversation_id=None if gone else conversation_id,
                 message_sid=message_sid,
-                planner=planner_name(self.chat_model or load_chat_model()),
+                planner=planner_name(self.chat_model or load_chat_model(self.settings)),
                 nodes=[],
                 tools=[],
                 steps=0,

@@ -22,7 +22,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
-from stores.settings import ConfigurationError, Settings, get_settings
+from stores.settings import ConfigurationError, Settings
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +118,16 @@ def configure(settings: Settings) -> Keyring:
         return _keyring
 
 
+def is_configured() -> bool:
+    return _keyring is not None
+
+
 def keyring() -> Keyring:
     if _keyring is None:
-        return configure(get_settings())
+        raise ConfigurationError(
+            "Configuration error: encryption keys are not loaded (a composition root calls "
+            "stores.crypto.configure(settings) at start-up)"
+        )
     return _keyring
 
 

@@ -109,16 +109,3 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-
-
-_default: Database | None = None
-
-
-def default_database() -> Database:
-    """The process-wide database from settings (used when nothing injected another)."""
-    global _default
-    if _default is None:
-        from stores.settings import get_settings
-
-        _default = Database(get_settings().database_url)
-    return _default

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from stores.settings import Settings, get_settings
+from stores.settings import Settings
 
 LOCAL_MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 LOCAL_DIMENSION = 384
@@ -233,14 +233,15 @@ def build_embeddings(settings: Settings) -> TextEmbeddings:
     return LocalMiniLMEmbeddings()
 
 
-_process_embeddings: TextEmbeddings | None = None
-_process_lock = threading.Lock()
+_shared: dict[tuple[str, str, str | None], TextEmbeddings] = {}
+_shared_lock = threading.Lock()
 
 
-def default_embeddings() -> TextEmbeddings:
-    """The process-wide embeddings from settings. Cheap: the model loads on first use."""
-    global _process_embeddings
-    with _process_lock:
-        if _process_embeddings is None:
-            _process_embeddings = build_embeddings(get_settings())
-        return _process_embeddings
+def shared_embeddings(settings: Settings) -> TextEmbeddings:
+    """One embeddings object per provider and model in this process (the local model is loaded
+    once, on first use). Cheap to call: nothing loads here."""
+    key = (settings.embeddings_provider, settings.embeddings_model, settings.openai_base_url)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = build_embeddings(settings)
+        return _shared[key]

@@ -193,9 +193,7 @@ class Settings(BaseSettings):
 
     def runs_embedded_worker(self) -> bool:
         if self.serve_embedded_worker == "auto":
-            from stores.db import is_sqlite
-
-            return is_sqlite(self.database_url)
+            return self.database_url.split(":", 1)[0].split("+", 1)[0] == "sqlite"
         return self.serve_embedded_worker == "on"
 
     @model_validator(mode="after")
@@ -229,5 +227,7 @@ def load_settings(**overrides: object) -> Settings:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once. Tests build their own with `load_settings`."""
+    """The process-wide settings, read once. Only composition roots (the app factory, the CLI,
+    the worker, the LangGraph entry point) call this; everything below them is handed Settings
+    or reads them from the runtime Context. Tests build their own with `load_settings`."""
     return load_settings()

@@ -14,15 +14,11 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from graph import model as graph_model
 from stores import crypto
-from stores import db as stores_db
-from stores import embeddings as stores_embeddings
 from stores.clock import ManualClock
 from stores.db import Database
 from stores.migrate import upgrade
-from stores.settings import Settings, get_settings
-from tests.fake_embeddings import HashEmbeddings
+from stores.settings import Settings
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 TEST_ENCRYPTION_KEY = "x3Xw4mQ1Yd4xvN0nB6Jc0Ff0yq7rOJq2h5mXnR3t9Ks="
@@ -39,19 +35,14 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.delenv(name.upper(), raising=False)
     for name in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGSMITH_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TWILIO_VALIDATE_SIGNATURE", "false")  # get_settings() needs no token
+    monkeypatch.setenv("TWILIO_VALIDATE_SIGNATURE", "false")  # settings from env need no token
     monkeypatch.setenv("ENCRYPTION_KEY", TEST_ENCRYPTION_KEY)
+    # Tests build their own Settings and Context; only the keyring is process-wide (SQLAlchemy
+    # column types encrypt with it), so each test starts with the test key loaded.
     crypto.reset()
-    get_settings.cache_clear()
-    graph_model.load_chat_model.cache_clear()
-    stores_db._default = None
-    # The deterministic fake embeds everywhere by default; the real model only where a test
-    # builds it (tests/stores/test_embeddings.py).
-    monkeypatch.setattr(stores_embeddings, "_process_embeddings", HashEmbeddings())
+    crypto.configure(Settings(_env_file=None))  # type: ignore[call-arg]
     yield
-    get_settings.cache_clear()
-    graph_model.load_chat_model.cache_clear()
-    stores_db._default = None
+    crypto.reset()
 
 
 @pytest.fixture(scope="session")

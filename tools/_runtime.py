@@ -13,9 +13,11 @@ from langgraph.prebuilt import ToolRuntime
 from stores.clock import Clock
 from stores.db import Database
 from stores.embeddings import TextEmbeddings
+from stores.settings import Settings
 
 
 class ToolContext(Protocol):
+    settings: Settings
     clock: Clock
     database: Database
     embeddings: TextEmbeddings

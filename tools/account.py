@@ -17,7 +17,6 @@ from langgraph.prebuilt import ToolRuntime
 
 from stores import preferences, users
 from stores.recurrence import moment_text
-from stores.settings import get_settings
 from tools._runtime import context, current_user
 
 MAX_NAME_CHARS = 60
@@ -141,7 +140,7 @@ async def whoami(runtime: ToolRuntime[Any, Any]) -> str:
     quiet hours."""
     ctx, user = context(runtime), current_user(runtime)
     async with ctx.database.session() as session:
-        quiet = await preferences.quiet_hours(session, user_id=user["id"], settings=get_settings())
+        quiet = await preferences.quiet_hours(session, user_id=user["id"], settings=ctx.settings)
     return (
         f"You're {user['name']} ({user['phone']}). Timezone: {user['timezone']}, "
         f"local time {moment_text(ctx.clock.now(), user['timezone'])}. "

@@ -17,7 +17,6 @@ from stores import preferences
 from stores import reminders as reminder_store
 from stores.models import Reminder
 from stores.recurrence import clock_text, describe_rrule, moment_text
-from stores.settings import get_settings
 from tools._runtime import context, current_user
 from tools.timeparse import TimeQuestion, parse_when
 
@@ -72,7 +71,7 @@ async def set_reminder(
             clock=ctx.clock,
             source_key=runtime.tool_call_id,
         )
-        quiet = await preferences.quiet_hours(session, user_id=user["id"], settings=get_settings())
+        quiet = await preferences.quiet_hours(session, user_id=user["id"], settings=ctx.settings)
     reply = f"OK — {schedule.describe()}: {what}."
     local = schedule.first.astimezone(ZoneInfo(user["timezone"]))
     if not urgent and quiet.contains(local):

@@ -31,12 +31,12 @@ from api.admin.auth import check_csrf
 from api.admin.deps import AdminApiDep
 from api.admin.pages import PageDep, PageSession, render
 from api.admin.responses import AdminError, json_error
-from api.deps import ClockDep, DatabaseDep, SettingsDep
+from api.deps import ClockDep, DatabaseDep, EmbeddingsDep, SettingsDep
 from stores import kb
 from stores.clock import Clock
 from stores.db import Database
 from stores.documents import CONTENT_TYPES, UnreadableDocument, content_type_for
-from stores.embeddings import default_embeddings
+from stores.embeddings import TextEmbeddings
 from stores.models import KbDocument, User
 from stores.settings import Settings
 
@@ -167,6 +167,7 @@ async def upload(
     database: Database,
     settings: Settings,
     clock: Clock,
+    embeddings: TextEmbeddings,
     *,
     collection: str,
     file: UploadFile,
@@ -191,7 +192,7 @@ async def upload(
     try:
         result = await kb.ingest(
             database,
-            default_embeddings(),
+            embeddings,
             user_id=owner,
             source=name,
             location=UPLOAD_PREFIX + name,
@@ -273,11 +274,12 @@ async def api_upload_document(
     database: DatabaseDep,
     settings: SettingsDep,
     clock: ClockDep,
+    embeddings: EmbeddingsDep,
     file: Annotated[UploadFile, File(description=".md, .txt, .pdf or .html")],
     collection: Annotated[str, Form(max_length=20, description='"shared" or "user:<id>"')],
 ) -> Response:
     """Add (or replace, by file name) a document; 201 when new, 200 otherwise."""
-    result = await upload(database, settings, clock, collection=collection, file=file)
+    result = await upload(database, settings, clock, embeddings, collection=collection, file=file)
     status = 201 if result.status == "added" else 200
     return JSONResponse(result.model_dump(mode="json"), status_code=status)
 
@@ -347,6 +349,7 @@ async def upload_from_page(
     database: DatabaseDep,
     settings: SettingsDep,
     clock: ClockDep,
+    embeddings: EmbeddingsDep,
     file: Annotated[UploadFile | None, File()] = None,
     collection: Annotated[str, Form(max_length=20)] = "",
     csrf_token: Annotated[str, Form(max_length=128)] = "",
@@ -356,7 +359,7 @@ async def upload_from_page(
     try:
         if file is None:
             raise AdminError(422, "file: choose a file to upload")
-        await upload(database, settings, clock, collection=collection, file=file)
+        await upload(database, settings, clock, embeddings, collection=collection, file=file)
     except AdminError as error:
         return await _page(
             request, session, database, settings, None, error.status, error=error.message

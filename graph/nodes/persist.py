@@ -50,7 +50,7 @@ def nodes_this_turn(steps: int, tool_steps: int, fallback: bool) -> list[str]:
 async def remember_mentioned_facts(state: State, ctx: Context, tools: list[str]) -> int:
     """Ask the LLM for durable facts in this exchange and remember them; returns how many were
     new. Offline, after explicit memory tools, for questions: nothing to do. Never raises."""
-    model = ctx.chat_model or load_chat_model()
+    model = ctx.chat_model or load_chat_model(ctx.settings)
     said = next((m.text for m in reversed(state.messages) if isinstance(m, HumanMessage)), "")
     if (
         isinstance(model, OfflinePlanner)
@@ -97,7 +97,7 @@ async def persist(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             user_id=state.user["id"] if state.user else None,
             conversation_id=state.conversation_id,
             message_sid=ctx.message_sid,
-            planner=planner_name(ctx.chat_model or load_chat_model()),
+            planner=planner_name(ctx.chat_model or load_chat_model(ctx.settings)),
             nodes=nodes_this_turn(state.steps, tool_steps, fallback),
             tools=tools,
             steps=state.steps,

@@ -67,7 +67,7 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             "reply": prompts.FALLBACK_REPLY,
             "outcome": "fallback",
         }
-    model = (ctx.chat_model or load_chat_model()).bind_tools(TOOLS)
+    model = (ctx.chat_model or load_chat_model(ctx.settings)).bind_tools(TOOLS)
     prompt = [SystemMessage(content=system_prompt(state, ctx.clock.now())), *state.messages]
     response = await model.ainvoke(prompt)
     update: dict[str, Any] = {"messages": [response], "steps": state.steps + 1}

@@ -147,7 +147,7 @@ async def summarize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if not folded:
         return {}
     summary_cap = max(budget // 4, 100)
-    model = ctx.chat_model or load_chat_model()
+    model = ctx.chat_model or load_chat_model(ctx.settings)
     method = "extractive"
     summary = ""
     if not isinstance(model, OfflinePlanner):

@@ -11,6 +11,7 @@ from stores.clock import ManualClock
 from stores.db import Database
 from stores.settings import Settings
 from tests.conftest import PUBLIC_BASE_URL
+from tests.fake_embeddings import HashEmbeddings
 
 
 class AppHarness:
@@ -25,6 +26,7 @@ class AppHarness:
 async def start_app(
     settings: Settings, clock: ManualClock, **kwargs: object
 ) -> AsyncIterator[AppHarness]:
+    kwargs.setdefault("embeddings", HashEmbeddings())
     app = create_app(settings, clock=clock, **kwargs)  # type: ignore[arg-type]
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

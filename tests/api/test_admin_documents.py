@@ -66,11 +66,9 @@ async def test_upload_list_search_and_remove_for_a_user_and_shared(admin):
     ).json()
     assert [d["source"] for d in only_shared] == ["rules.md"]
 
-    from stores.embeddings import default_embeddings
-
     passages = await kb.search(
         admin.database,
-        default_embeddings(),
+        admin.app.state.embeddings,
         user_id=ann.id,
         query="wifi password",
         k=2,
@@ -100,7 +98,7 @@ async def test_upload_list_search_and_remove_for_a_user_and_shared(admin):
     assert (await admin.client.get(URL, params={"collection": mine}, headers=BEARER)).json() == []
     left = await kb.search(
         admin.database,
-        default_embeddings(),
+        admin.app.state.embeddings,
         user_id=ann.id,
         query="wifi password",
         k=4,

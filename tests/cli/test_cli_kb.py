@@ -100,7 +100,7 @@ def test_search_remove_and_rebuild(kb_cli, tmp_path, sqlite_url, clock):
 
     rebuilt = kb_cli("index", "rebuild")
     assert rebuilt.exit_code == 0 and "rebuilt 2 index(es)" in rebuilt.output
-    assert "re-embedded 0 item(s) with test-hash-256" in rebuilt.output
+    assert "re-embedded 0 item(s) with all-MiniLM-L6-v2-onnx-int8" in rebuilt.output
 
     assert kb_cli("kb", "remove", "mine.txt", "--user", ANN_PHONE).output.strip() == (
         "removed mine.txt"

@@ -19,6 +19,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.model import Planner, load_chat_model, planner_for
 from stores import crypto
 from stores.clock import Clock, SystemClock
 from stores.db import Database
@@ -134,6 +135,10 @@ class Context:
     rag_min_score: float = FROM_SETTINGS
     history_token_budget: int = FROM_SETTINGS
     """Past this many (estimated) tokens of history, summarize folds the oldest turns."""
+
+    def planner(self) -> Planner:
+        """The model that plans this turn (a fake in tests, else the configured one)."""
+        return planner_for(self.chat_model or load_chat_model(self.settings))
 
     def __post_init__(self) -> None:
         if self.database is None:

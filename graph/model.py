@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from langchain_core.language_models import BaseChatModel
 
 from graph.offline import OfflinePlanner
@@ -47,9 +49,22 @@ def load_chat_model(settings: Settings) -> BaseChatModel:
     return model
 
 
-def planner_name(model: BaseChatModel) -> str:
+@dataclass(frozen=True)
+class Planner:
+    """What the nodes need to know about the model that plans, in one place."""
+
+    model: BaseChatModel
+    name: str
     """A short label for the audit log: "offline" or the LLM's model name."""
-    if isinstance(model, OfflinePlanner):
-        return "offline"
-    name = getattr(model, "model_name", None) or getattr(model, "model", None)
-    return str(name or model._llm_type)[:64]
+    generative: bool
+    """Writes free text from a prompt: it reads the recalled memories and documents, extracts
+    facts and folds summaries. The offline planner does none of these (its lookup tools search
+    when a question needs it), so nothing is retrieved or asked of it for them."""
+
+
+def planner_for(model: BaseChatModel) -> Planner:
+    generative = bool(getattr(model, "generative", True))
+    name = getattr(model, "planner_label", None)
+    if name is None:
+        name = getattr(model, "model_name", None) or getattr(model, "model", None)
+    return Planner(model=model, name=str(name or model._llm_type)[:64], generative=generative)

@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -308,6 +308,10 @@ def respond(messages: Sequence[BaseMessage]) -> AIMessage:
 
 class OfflinePlanner(BaseChatModel):
     """Deterministic planner for running without an LLM (and for fast, offline tests)."""
+
+    generative: ClassVar[bool] = False
+    """It words replies from tool results only (see graph.model.Planner)."""
+    planner_label: ClassVar[str] = "offline"
 
     @property
     def _llm_type(self) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graph.context import Context
 from graph.errors import UserNotFound
 from graph.graph import builder
-from graph.model import load_chat_model, planner_name
+from graph.model import load_chat_model, planner_for
 from graph.state import InputState
 from messaging import approvals, keywords, limits, replies, segments
 from messaging import media as mms
@@ -362,7 +362,7 @@ class TurnRunner:
                 user_id=None if gone else user_id,
                 conversation_id=None if gone else conversation_id,
                 message_sid=message_sid,
-                planner=planner_name(self.chat_model or load_chat_model(self.settings)),
+                planner=planner_for(self.chat_model or load_chat_model(self.settings)).name,
                 nodes=[],
                 tools=[],
                 steps=0,

@@ -13,8 +13,6 @@ from langgraph.runtime import Runtime
 
 from graph.context import Context
 from graph.extract import extract_facts, worth_extracting
-from graph.model import load_chat_model, planner_name
-from graph.offline import OfflinePlanner
 from graph.state import State
 from stores import memories
 from stores.interactions import record_interaction
@@ -50,10 +48,10 @@ def nodes_this_turn(steps: int, tool_steps: int, fallback: bool) -> list[str]:
 async def remember_mentioned_facts(state: State, ctx: Context, tools: list[str]) -> int:
     """Ask the LLM for durable facts in this exchange and remember them; returns how many were
     new. Offline, after explicit memory tools, for questions: nothing to do. Never raises."""
-    model = ctx.chat_model or load_chat_model(ctx.settings)
+    planner = ctx.planner()
     said = next((m.text for m in reversed(state.messages) if isinstance(m, HumanMessage)), "")
     if (
-        isinstance(model, OfflinePlanner)
+        not planner.generative
         or state.user is None
         or state.outcome != "ok"
         or not worth_extracting(said, tools)
@@ -61,7 +59,7 @@ async def remember_mentioned_facts(state: State, ctx: Context, tools: list[str])
         return 0
     try:
         facts = await asyncio.wait_for(
-            extract_facts(model, said=said, answered=state.reply, known=state.memories),
+            extract_facts(planner.model, said=said, answered=state.reply, known=state.memories),
             EXTRACTION_TIMEOUT_SECONDS,
         )
         stored = 0
@@ -97,7 +95,7 @@ async def persist(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             user_id=state.user["id"] if state.user else None,
             conversation_id=state.conversation_id,
             message_sid=ctx.message_sid,
-            planner=planner_name(ctx.chat_model or load_chat_model(ctx.settings)),
+            planner=ctx.planner().name,
             nodes=nodes_this_turn(state.steps, tool_steps, fallback),
             tools=tools,
             steps=state.steps,

@@ -11,7 +11,6 @@ from langgraph.runtime import Runtime
 
 from graph import prompts
 from graph.context import Context
-from graph.model import load_chat_model
 from graph.state import State
 from tools import TOOLS
 
@@ -67,7 +66,7 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             "reply": prompts.FALLBACK_REPLY,
             "outcome": "fallback",
         }
-    model = (ctx.chat_model or load_chat_model(ctx.settings)).bind_tools(TOOLS)
+    model = ctx.planner().model.bind_tools(TOOLS)
     prompt = [SystemMessage(content=system_prompt(state, ctx.clock.now())), *state.messages]
     response = await model.ainvoke(prompt)
     update: dict[str, Any] = {"messages": [response], "steps": state.steps + 1}

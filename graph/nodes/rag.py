@@ -2,7 +2,7 @@
 
 Up to rag_top_k chunks scoring at least rag_min_score, with their source file and score. The plan
 prompt shows them and asks for the source to be cited. A knowledge base that cannot answer costs
-the turn its documents, not its reply.
+the turn its documents, not its reply. Skipped for the offline planner, which reads no prompt.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 async def rag(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     text = latest_text(state)
-    if state.user is None or not text:
+    if state.user is None or not text or not ctx.planner().generative:
         return {"documents": []}
     try:
         found = await kb.search(

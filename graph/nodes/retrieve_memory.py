@@ -2,7 +2,8 @@
 
 Only facts scoring at least memory_min_score come back (at most memory_top_k); the plan prompt
 shows them. A memory store that cannot answer (the embedding model missing, say) costs the turn
-its memories, not its reply.
+its memories, not its reply. The offline planner reads no prompt, so for it nothing is recalled
+here (its lookup tools search when a question needs it).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def latest_text(state: State) -> str:
 async def retrieve_memory(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     text = latest_text(state)
-    if state.user is None or not text:
+    if state.user is None or not text or not ctx.planner().generative:
         return {"memories": []}
     try:
         found = await memories.recall(

@@ -30,8 +30,6 @@ from langgraph.runtime import Runtime
 
 from graph import prompts
 from graph.context import Context
-from graph.model import load_chat_model
-from graph.offline import OfflinePlanner
 from graph.state import State
 from stores.summaries import store_summary
 
@@ -147,12 +145,12 @@ async def summarize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if not folded:
         return {}
     summary_cap = max(budget // 4, 100)
-    model = ctx.chat_model or load_chat_model(ctx.settings)
+    planner = ctx.planner()
     method = "extractive"
     summary = ""
-    if not isinstance(model, OfflinePlanner):
+    if planner.generative:
         try:
-            summary = await _llm_summary(model, state.summary, folded)
+            summary = await _llm_summary(planner.model, state.summary, folded)
             method = "llm"
         except Exception as error:  # a summary is worth a retry next fold, not a failed turn
             log.warning("LLM summary failed, using the extractive one: %s", type(error).__name__)

@@ -13,6 +13,7 @@ from graph import prompts
 from stores.embeddings import LocalMiniLMEmbeddings
 from stores.models import ConversationSummary
 from stores.summaries import scrub_text
+from tests.fake_embeddings import HashEmbeddings
 from tests.helpers import ScriptedModel, add_user, turn
 
 
@@ -125,3 +126,24 @@ def test_scrubbing_removes_only_the_sentences_that_mention_the_fact():
         "Ann likes tea. She lives at 12 Elm St. Bye."
     )
     assert scrub_text(summary, ["my address is 12 Elm St"]) == "Ann likes tea. Bye."
+
+
+async def test_an_offline_turn_embeds_the_text_at_most_once(database, clock, ann):
+    """Offline, nothing is recalled ahead of the planner: a command embeds nothing, and a
+    question is embedded once for all three lookups (memories, notes, documents)."""
+    emb = HashEmbeddings()
+    await turn(
+        "remember the gate code is 4412",
+        user_id=ann.id,
+        database=database,
+        clock=clock,
+        embeddings=emb,
+    )
+    before = emb.calls
+    await turn("list my notes", user_id=ann.id, database=database, clock=clock, embeddings=emb)
+    assert emb.calls == before
+    final = await turn(
+        "what is the gate code?", user_id=ann.id, database=database, clock=clock, embeddings=emb
+    )
+    assert "4412" in final["reply"]
+    assert emb.calls == before + 1

@@ -5,7 +5,7 @@ import json
 import httpx
 from langchain_openai import ChatOpenAI
 
-from graph.model import build_chat_model, planner_name
+from graph.model import build_chat_model, planner_for
 from graph.offline import OfflinePlanner
 from stores.settings import load_settings
 from tests.helpers import add_user, turn
@@ -15,7 +15,7 @@ from tools import TOOLS_BY_NAME
 def test_without_llm_settings_the_offline_planner_plans(monkeypatch):
     model = build_chat_model(load_settings(_env_file=None))
     assert isinstance(model, OfflinePlanner)
-    assert planner_name(model) == "offline"
+    assert planner_for(model).name == "offline"
 
 
 def test_an_api_key_selects_a_bounded_chat_openai(monkeypatch):
@@ -28,7 +28,7 @@ def test_an_api_key_selects_a_bounded_chat_openai(monkeypatch):
     assert model.max_tokens == 123
     assert model.request_timeout == 20.0
     assert model.max_retries == 2
-    assert planner_name(model) == "gpt-test"
+    assert planner_for(model).name == "gpt-test"
 
 
 def test_a_base_url_alone_selects_a_local_openai_compatible_server(monkeypatch):

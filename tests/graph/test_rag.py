@@ -15,6 +15,9 @@ from tests.documents import LEASE_LINES, WIFI_HTML, make_pdf
 from tests.fake_embeddings import HashEmbeddings
 from tests.helpers import ScriptedModel, add_user, runtime, turn
 
+LLM = ScriptedModel(script=[])
+"""An LLM planner reads the retrieved passages (the offline one does not need them)."""
+
 
 async def add(database, emb, clock, name, data, user_id=None):
     return await kb.ingest(
@@ -46,7 +49,11 @@ async def test_retrieves_scored_passages_from_own_and_shared_documents(database,
             messages=[HumanMessage("tulip")],
             documents=[{"source": "old.md", "text": "x", "score": 0.9}],
         ),
-        runtime(Context(database=database, clock=clock, embeddings=emb, rag_min_score=0.1)),
+        runtime(
+            Context(
+                database=database, clock=clock, chat_model=LLM, embeddings=emb, rag_min_score=0.1
+            )
+        ),
     )
     assert sorted(d["source"] for d in update["documents"]) == ["mine.txt", "rules.txt"]
     assert all(0.1 <= d["score"] <= 1 for d in update["documents"])
@@ -56,7 +63,7 @@ async def test_no_knowledge_base_means_no_documents(database, clock):
     ann = await add_user(database, clock, "+14155550123")
     update = await rag(
         State(user=profile(ann), messages=[HumanMessage("anything")]),
-        runtime(Context(database=database, clock=clock)),
+        runtime(Context(database=database, clock=clock, chat_model=LLM)),
     )
     assert update == {"documents": []}
 

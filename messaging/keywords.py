@@ -20,6 +20,7 @@ from messaging import metrics
 from stores import consent, continuations, reminders, users
 from stores.clock import Clock
 from stores.models import InboxItem, User
+from stores.outcomes import Outcome
 from stores.recurrence import moment_text
 from stores.settings import Settings
 from tools.help import HELP_TEXT  # the same text the planner's help tool gives
@@ -49,7 +50,7 @@ class KeywordContext:
 @dataclass(frozen=True)
 class Routed:
     reply: str | None
-    outcome: str
+    outcome: Outcome
 
 
 Rule = Callable[[KeywordContext], Awaitable[Routed | None]]
@@ -61,14 +62,14 @@ async def opt_out_or_in(ctx: KeywordContext) -> Routed | None:
     if declared == "STOP" or (not declared and word in OPT_OUT_WORDS):
         await _record(ctx, "opt_out", "opted_out", source="optout_type" if declared else "keyword")
         metrics.record_opt_out("keyword")
-        return Routed(reply=None, outcome="opted_out")
+        return Routed(reply=None, outcome=Outcome.OPTED_OUT)
     if declared == "START" or (not declared and word in OPT_IN_WORDS):
         await _record(ctx, "opt_in", "active", source="optout_type" if declared else "keyword")
         metrics.record_opt_in("keyword")
-        return Routed(reply=None, outcome="opted_in")
+        return Routed(reply=None, outcome=Outcome.OPTED_IN)
     if declared == "HELP" or (not declared and word in HELP_WORDS):
         await _record(ctx, "help", None, source="optout_type" if declared else "keyword")
-        return Routed(reply=f"{HELP_TEXT}\n{OPT_OUT_NOTICE}", outcome="help")
+        return Routed(reply=f"{HELP_TEXT}\n{OPT_OUT_NOTICE}", outcome=Outcome.HELP)
     return None
 
 
@@ -97,7 +98,7 @@ async def more(ctx: KeywordContext) -> Routed | None:
     remaining = await continuations.pop(
         ctx.session, phone=ctx.row.from_number, channel=ctx.row.channel
     )
-    return Routed(reply=remaining or NOTHING_MORE, outcome="more")
+    return Routed(reply=remaining or NOTHING_MORE, outcome=Outcome.MORE)
 
 
 _SNOOZE = re.compile(
@@ -117,19 +118,19 @@ async def snooze_or_done(ctx: KeywordContext) -> Routed | None:
     reminder = await reminders.last_fired(ctx.session, user_id=ctx.user.id, clock=ctx.clock)
     if reminder is None:
         what = "snooze" if snooze else "mark done"
-        return Routed(reply=f"There's no recent reminder to {what}.", outcome="no_reminder")
+        return Routed(reply=f"There's no recent reminder to {what}.", outcome=Outcome.NO_REMINDER)
     reminder.last_fired_at = None  # answered: a second "done" does not reach it again
     if done:
         if reminder.rrule is None:
             reminder.state = reminders.DONE
         reminder.updated_at = ctx.clock.now()
-        return Routed(reply=f"Done: {reminder.text}.", outcome="reminder_done")
+        return Routed(reply=f"Done: {reminder.text}.", outcome=Outcome.REMINDER_DONE)
     assert snooze is not None
     amount = int(snooze.group("n") or DEFAULT_SNOOZE_MINUTES)
     hours = (snooze.group("unit") or "m").lower().startswith("h")
     delay = timedelta(hours=amount) if hours else timedelta(minutes=amount)
     if not timedelta(0) < delay <= MAX_SNOOZE:
-        return Routed(reply="I can snooze from 1 minute to 7 days.", outcome="snooze_invalid")
+        return Routed(reply="I can snooze from 1 minute to 7 days.", outcome=Outcome.SNOOZE_INVALID)
     at = ctx.clock.now() + delay
     if reminder.rrule is None:  # the same row comes round again
         reminder.state, reminder.occurs_at, reminder.due_at = reminders.SCHEDULED, at, at
@@ -147,7 +148,9 @@ async def snooze_or_done(ctx: KeywordContext) -> Routed | None:
             source_key=f"snooze:{ctx.row.message_sid}",
         )
     local = moment_text(at, ctx.user.timezone)
-    return Routed(reply=f"Snoozed until {local}: {reminder.text}.", outcome="reminder_snoozed")
+    return Routed(
+        reply=f"Snoozed until {local}: {reminder.text}.", outcome=Outcome.REMINDER_SNOOZED
+    )
 
 
 RULES: list[Rule] = [opt_out_or_in, more, snooze_or_done]

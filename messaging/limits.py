@@ -12,6 +12,7 @@ from messaging import metrics
 from stores import ratelimits
 from stores.clock import Clock
 from stores.models import InboxItem
+from stores.outcomes import Outcome
 from stores.settings import Settings
 
 MINUTE, DAY = 60.0, 24 * 3600.0
@@ -22,7 +23,7 @@ COST_NOTICE = "You've reached today's message limit. I'll answer again tomorrow.
 @dataclass(frozen=True)
 class Limited:
     reply: str | None
-    outcome: str
+    outcome: Outcome
 
 
 async def check(
@@ -34,7 +35,7 @@ async def check(
         > settings.rate_limit_global_per_minute
     ):
         metrics.record_rate_limit_hit("global_per_minute")
-        return Limited(reply=None, outcome="rate_limited_global")
+        return Limited(reply=None, outcome=Outcome.RATE_LIMITED_GLOBAL)
     phone = row.from_number
     for name, window, limit in (
         ("per_minute", MINUTE, settings.rate_limit_per_minute),
@@ -45,26 +46,31 @@ async def check(
             > limit
         ):
             metrics.record_rate_limit_hit(name)
-            return await _once(session, row, window, "rate_limited", RATE_NOTICE, clock)
+            return await _once(session, row, window, Outcome.RATE_LIMITED, RATE_NOTICE, clock)
     spent = await ratelimits.outbound_segments_since(
         session, user_id=user_id, seconds=DAY, clock=clock
     )
     if spent >= settings.daily_segment_cap:
         metrics.record_rate_limit_hit("daily_segment_cap")
-        return await _once(session, row, DAY, "cost_capped", COST_NOTICE, clock)
+        return await _once(session, row, DAY, Outcome.COST_CAPPED, COST_NOTICE, clock)
     return None
 
 
 async def _once(
-    session: AsyncSession, row: InboxItem, window: float, outcome: str, notice: str, clock: Clock
+    session: AsyncSession,
+    row: InboxItem,
+    window: float,
+    outcome: Outcome,
+    notice: str,
+    clock: Clock,
 ) -> Limited:
     noticed = await ratelimits.outcomes_since(
         session,
         from_number=row.from_number,
-        outcome=f"{outcome}_notice",
+        outcome=Outcome(f"{outcome}_notice"),
         seconds=window,
         clock=clock,
     )
     if noticed:
         return Limited(reply=None, outcome=outcome)
-    return Limited(reply=notice, outcome=f"{outcome}_notice")
+    return Limited(reply=notice, outcome=Outcome(f"{outcome}_notice"))

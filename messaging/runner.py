@@ -35,12 +35,13 @@ from stores.db import Database
 from stores.embeddings import TextEmbeddings, shared_embeddings
 from stores.interactions import record_interaction
 from stores.models import InboxItem
+from stores.outcomes import Outcome
 from stores.phones import mask_phone
+from stores.redact import described
 from stores.settings import Settings
 
 log = logging.getLogger(__name__)
 
-REGISTRATION_SENT = "registration_sent"
 MAX_TURN_ATTEMPTS = 3
 
 
@@ -49,14 +50,14 @@ class TurnResult:
     """What the turn answered (`reply` None: nothing to send) and how it left."""
 
     reply: str | None
-    outcome: str
+    outcome: Outcome
     delivery: str = inbox.VIA_NONE
 
 
 @dataclass(frozen=True)
 class _Answer:
     reply: str | None
-    outcome: str
+    outcome: Outcome
     user_id: int | None = None
     conversation_id: int | None = None
     error_class: str | None = None
@@ -91,7 +92,7 @@ class TurnRunner:
             raise LookupError(f"inbox row {inbox_id} does not exist")
         if not claimed:
             reply = row.reply if row.delivery == inbox.VIA_TWIML else None
-            return TurnResult(reply=reply, outcome="duplicate", delivery=row.delivery or "")
+            return TurnResult(reply=reply, outcome=Outcome.DUPLICATE, delivery=row.delivery or "")
         return await self.run_claimed(inbox_id)
 
     async def run_claimed(self, inbox_id: int) -> TurnResult:
@@ -106,7 +107,7 @@ class TurnRunner:
                 "giving up on MessageSid=%s after %d attempts", row.message_sid, row.attempts - 1
             )
             answer = _Answer(
-                reply=replies.AGENT_ERROR, outcome="error", error_class="TooManyAttempts"
+                reply=replies.AGENT_ERROR, outcome=Outcome.ERROR, error_class="TooManyAttempts"
             )
         else:
             answer = await self._answer(row)
@@ -142,7 +143,7 @@ class TurnRunner:
             if user is None:
                 return await self._unknown_sender(session, row.from_number)
             if user.status != "active":
-                return _Answer(reply=None, outcome=f"ignored_{user.status}")
+                return _Answer(reply=None, outcome=Outcome.ignored(user.status))
             limited = await limits.check(
                 session, row=row, user_id=user.id, settings=self.settings, clock=self.clock
             )
@@ -161,7 +162,7 @@ class TurnRunner:
         if saved_media is not None and not row.body.strip():
             return _Answer(
                 reply=saved_media,
-                outcome="media_saved",
+                outcome=Outcome.MEDIA_SAVED,
                 user_id=user.id,
                 conversation_id=conversation.id,
             )
@@ -170,15 +171,15 @@ class TurnRunner:
             final = await self._run_graph(row, user.id, conversation.id)
         except Exception as error:
             log.error(
-                "turn failed: %s for MessageSid=%s from %s",
-                type(error).__name__,
+                "turn failed for MessageSid=%s from %s: %s",
                 row.message_sid,
                 mask_phone(row.from_number),
+                described(error),
             )
             await self._record_failure(row.message_sid, user.id, conversation.id, error, started)
             return _Answer(
                 reply=replies.friendly(error),
-                outcome="error",
+                outcome=Outcome.ERROR,
                 user_id=user.id,
                 conversation_id=conversation.id,
                 error_class=type(error).__name__,
@@ -186,7 +187,8 @@ class TurnRunner:
         reply = str(final.get("reply") or "") or approvals.question(final) or None
         if saved_media is not None:
             reply = f"{saved_media}\n{reply}" if reply else saved_media
-        outcome = approvals.ACCOUNT_DELETED if approvals.deletes_account(final) else "replied"
+        deleted = approvals.deletes_account(final)
+        outcome = Outcome.ACCOUNT_DELETED if deleted else Outcome.REPLIED
         return _Answer(
             reply=reply, outcome=outcome, user_id=user.id, conversation_id=conversation.id
         )
@@ -301,7 +303,9 @@ class TurnRunner:
                     session,
                     outgoing=outbox.Outgoing(
                         idempotency_key=f"reply:{row.message_sid}:1",
-                        kind="registration" if answer.outcome == REGISTRATION_SENT else "reply",
+                        kind="registration"
+                        if answer.outcome == Outcome.REGISTRATION_SENT
+                        else "reply",
                         to_number=row.from_number,
                         channel=row.channel,
                         from_address=row.to_number,
@@ -335,17 +339,19 @@ class TurnRunner:
         if self.settings.unknown_sender_policy == "silent" or await consent.is_opted_out(
             session, phone=phone
         ):
-            return _Answer(reply=None, outcome="ignored_unknown")
+            return _Answer(reply=None, outcome=Outcome.IGNORED_UNKNOWN)
         already = await inbox.count_outcomes_since(
             session,
             from_number=phone,
-            outcome=REGISTRATION_SENT,
+            outcome=Outcome.REGISTRATION_SENT,
             since_hours=24,
             clock=self.clock,
         )
         if already:
-            return _Answer(reply=None, outcome="ignored_unknown")
-        return _Answer(reply=self.settings.unknown_sender_message, outcome=REGISTRATION_SENT)
+            return _Answer(reply=None, outcome=Outcome.IGNORED_UNKNOWN)
+        return _Answer(
+            reply=self.settings.unknown_sender_message, outcome=Outcome.REGISTRATION_SENT
+        )
 
     async def _record_failure(
         self,
@@ -367,7 +373,7 @@ class TurnRunner:
                 tools=[],
                 steps=0,
                 latency_ms=int((time.perf_counter() - started) * 1000),
-                outcome="error",
+                outcome=Outcome.ERROR,
                 error_class=type(error).__name__,
                 clock=self.clock,
             )

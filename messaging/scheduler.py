@@ -30,6 +30,7 @@ from stores.db import Database
 from stores.models import Conversation, Reminder, User
 from stores.preferences import QuietHours
 from stores.recurrence import clock_text, moment_text, next_occurrence
+from stores.redact import described
 from stores.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,10 @@ class ReminderScheduler:
             try:
                 fired = await self.fire_due()
             except Exception as error:
-                log.error("reminder scheduler: %s; retrying", type(error).__name__)
+                log.error(
+                    "reminder scheduler: %s; retrying",
+                    described(error),
+                )
                 fired = 0
             if fired < self.batch:  # a full batch means more are due: go again at once
                 await asyncio.sleep(self.settings.scheduler_poll_seconds)

@@ -31,6 +31,7 @@ from stores.clock import Clock
 from stores.db import Database
 from stores.models import OutboxItem
 from stores.phones import mask_phone
+from stores.redact import described
 from stores.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,10 @@ class OutboxSender:
             try:
                 sent = await self.send_due()
             except Exception as error:
-                log.error("outbox sender: %s; retrying", type(error).__name__)
+                log.error(
+                    "outbox sender: %s; retrying",
+                    described(error),
+                )
                 sent = 0
             if not sent:
                 await asyncio.sleep(self.settings.worker_poll_seconds)

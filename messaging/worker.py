@@ -20,6 +20,7 @@ from stores import inbox
 from stores.clock import Clock
 from stores.db import Database
 from stores.inbox import Candidate
+from stores.redact import described
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,10 @@ class TurnWorker:
                     last_recovery = now
                 started = await self.start_available()
             except Exception as error:
-                log.error("turn worker: %s; retrying", type(error).__name__)
+                log.error(
+                    "turn worker: %s; retrying",
+                    described(error),
+                )
                 started = 0
             if not started:
                 await self.signal.wait(self.poll_seconds)

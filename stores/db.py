@@ -91,7 +91,13 @@ class Database:
         self.url = database_url
         pool: dict[str, int] = {} if is_sqlite(database_url) else POSTGRES_POOL
         self.engine: AsyncEngine = create_async_engine(
-            async_url(database_url), echo=echo, pool_pre_ping=not is_sqlite(database_url), **pool
+            async_url(database_url),
+            echo=echo,
+            pool_pre_ping=not is_sqlite(database_url),
+            # Errors are logged with their tracebacks; bound values (phone numbers, texts) stay
+            # out of them.
+            hide_parameters=True,
+            **pool,
         )
         if is_sqlite(database_url):
             event.listen(self.engine.sync_engine, "connect", _configure_sqlite)

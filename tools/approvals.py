@@ -21,13 +21,14 @@ from langgraph.types import interrupt
 
 from stores import erase, notes, todos
 from stores import reminders as reminder_store
+from stores.outcomes import Outcome
 from tools._runtime import context, current_user
 
 APPROVAL_TTL = timedelta(minutes=10)
 APPROVAL_KIND = "approval"
 CONFIRMATION = re.compile(r"^\W*yes\W*(?P<code>\d{4})?\W*$", re.IGNORECASE)
 FINAL = {"final": True}
-ACCOUNT_DELETED = "account_deleted"
+ACCOUNT_DELETED = Outcome.ACCOUNT_DELETED.value
 """The turn's outcome when the user confirmed deleting their account: the runner removes them
 (rows and checkpoints) once the goodbye is on its way."""
 

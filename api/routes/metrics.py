@@ -12,6 +12,7 @@ from api.admin.auth import AdminDenied, authenticate
 from api.admin.responses import json_error
 from api.deps import DatabaseDep, SettingsDep
 from messaging import metrics
+from stores.redact import described
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["metrics"])
@@ -34,7 +35,10 @@ async def prometheus_metrics(
             await metrics.refresh_database_gauges(session)
         metrics.DATABASE_UP.set(1)
     except Exception as error:  # the process metrics are still worth serving
-        log.warning("metrics: could not read the database gauges (%s)", type(error).__name__)
+        log.warning(
+            "metrics: could not read the database gauges (%s)",
+            described(error),
+        )
         metrics.DATABASE_UP.set(0)
     encoder, content_type = choose_encoder(request.headers.get("accept", ""))
     return Response(content=encoder(metrics.REGISTRY), media_type=content_type)

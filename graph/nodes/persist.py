@@ -16,6 +16,8 @@ from graph.extract import extract_facts, worth_extracting
 from graph.state import State
 from stores import memories
 from stores.interactions import record_interaction
+from stores.outcomes import Outcome
+from stores.redact import described
 
 log = logging.getLogger(__name__)
 EXTRACTION_TIMEOUT_SECONDS = 8.0
@@ -53,7 +55,7 @@ async def remember_mentioned_facts(state: State, ctx: Context, tools: list[str])
     if (
         not planner.generative
         or state.user is None
-        or state.outcome != "ok"
+        or state.outcome != Outcome.OK
         or not worth_extracting(said, tools)
     ):
         return 0
@@ -77,7 +79,10 @@ async def remember_mentioned_facts(state: State, ctx: Context, tools: list[str])
             stored += not saved.duplicate
         return stored
     except Exception as error:  # the reply is ready: a missed fact must not cost it
-        log.warning("fact extraction failed: %s", type(error).__name__)
+        log.warning(
+            "fact extraction failed: %s",
+            described(error),
+        )
         return 0
 
 
@@ -85,7 +90,7 @@ async def persist(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     tools = tools_this_turn(state.messages)
     await remember_mentioned_facts(state, ctx, tools)
-    fallback = state.outcome == "fallback"
+    fallback = state.outcome == Outcome.FALLBACK
     tool_steps = state.steps if fallback else max(state.steps - 1, 0)
     started = datetime.fromisoformat(state.turn_started_at) if state.turn_started_at else None
     latency_ms = int((ctx.clock.now() - started).total_seconds() * 1000) if started else 0
@@ -100,7 +105,7 @@ async def persist(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             tools=tools,
             steps=state.steps,
             latency_ms=max(latency_ms, 0),
-            outcome=state.outcome or "ok",
+            outcome=state.outcome or Outcome.OK,
             clock=ctx.clock,
         )
     return {}

@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 from graph import prompts
 from graph.context import Context
 from graph.state import State
+from stores.outcomes import Outcome
 from tools import TOOLS
 
 
@@ -51,7 +52,7 @@ def final_tool_result(state: State) -> tuple[str, str] | None:
     artifact = last.artifact if isinstance(last, ToolMessage) else None
     if last is None or not isinstance(artifact, dict) or not artifact.get("final"):
         return None
-    return str(last.content), str(artifact.get("outcome") or "ok")
+    return str(last.content), str(artifact.get("outcome") or Outcome.OK.value)
 
 
 async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -64,7 +65,7 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {
             "messages": [AIMessage(content=prompts.FALLBACK_REPLY)],
             "reply": prompts.FALLBACK_REPLY,
-            "outcome": "fallback",
+            "outcome": Outcome.FALLBACK.value,
         }
     model = ctx.planner().model.bind_tools(TOOLS)
     prompt = [SystemMessage(content=system_prompt(state, ctx.clock.now())), *state.messages]
@@ -72,7 +73,7 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     update: dict[str, Any] = {"messages": [response], "steps": state.steps + 1}
     if not getattr(response, "tool_calls", None):
         update["reply"] = response.text.strip() or prompts.EMPTY_REPLY
-        update["outcome"] = "ok"
+        update["outcome"] = Outcome.OK.value
     return update
 
 

@@ -16,6 +16,7 @@ from graph.context import Context
 from graph.nodes.retrieve_memory import latest_text
 from graph.state import RetrievedDocument, State
 from stores import kb
+from stores.redact import described
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,10 @@ async def rag(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             min_score=ctx.rag_min_score,
         )
     except Exception as error:  # retrieval is an aid: never fail the turn for it
-        log.warning("knowledge-base search failed: %s", type(error).__name__)
+        log.warning(
+            "knowledge-base search failed: %s",
+            described(error),
+        )
         return {"documents": []}
     return {
         "documents": [

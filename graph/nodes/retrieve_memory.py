@@ -18,6 +18,7 @@ from langgraph.runtime import Runtime
 from graph.context import Context
 from graph.state import State
 from stores import memories
+from stores.redact import described
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,10 @@ async def retrieve_memory(state: State, runtime: Runtime[Context]) -> dict[str, 
             clock=ctx.clock,
         )
     except Exception as error:  # recall is an aid: never fail the turn for it
-        log.warning("memory recall failed: %s", type(error).__name__)
+        log.warning(
+            "memory recall failed: %s",
+            described(error),
+        )
         return {"memories": []}
     zone = ZoneInfo(state.user["timezone"])
     return {

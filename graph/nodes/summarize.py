@@ -31,6 +31,7 @@ from langgraph.runtime import Runtime
 from graph import prompts
 from graph.context import Context
 from graph.state import State
+from stores.redact import described
 from stores.summaries import store_summary
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,10 @@ async def summarize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             summary = await _llm_summary(planner.model, state.summary, folded)
             method = "llm"
         except Exception as error:  # a summary is worth a retry next fold, not a failed turn
-            log.warning("LLM summary failed, using the extractive one: %s", type(error).__name__)
+            log.warning(
+                "LLM summary failed, using the extractive one: %s",
+                described(error),
+            )
     if not summary:
         summary = extractive_summary(state.summary, folded, summary_cap)
     if state.user is not None and state.conversation_id is not None:

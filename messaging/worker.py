@@ -80,28 +80,12 @@ class TurnWorker:
             task.add_done_callback(self._tasks.discard)
         return len(claimed)
 
-    async def drain(self) -> None:
-        """Run until nothing is left to claim and every started turn has finished (tests, CLI)."""
-        while True:
-            await self.start_available()
-            if not self._tasks:
-                if await self._claim_peek() is None:
-                    return
-                await asyncio.sleep(0.01)
-                continue
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
     async def stop(self) -> None:
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-
-    async def _claim_peek(self) -> Candidate | None:
-        async with self.database.session() as session:
-            found = await inbox.candidates(session, limit=1)
-        return found[0] if found else None
 
     async def _claim(self, wanted: int) -> list[Candidate]:
         """Up to `wanted` rows, each with its conversation lock held (released by _run)."""

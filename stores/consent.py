@@ -43,8 +43,3 @@ async def is_opted_out(session: AsyncSession, *, phone: str) -> bool:
         .limit(1)
     )
     return (await session.execute(query)).scalar_one_or_none() == "opt_out"
-
-
-async def history(session: AsyncSession, *, phone: str) -> list[ConsentEvent]:
-    query = select(ConsentEvent).where(ConsentEvent.phone == phone).order_by(ConsentEvent.id)
-    return list((await session.execute(query)).scalars())

@@ -225,8 +225,3 @@ async def abandon_stale_waits(session: AsyncSession, *, older_than: float, clock
         .values(delivery=VIA_OUTBOX)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def queue_depth(session: AsyncSession) -> int:
-    query = select(func.count(InboxItem.id)).where(InboxItem.state.in_((RECEIVED, PROCESSING)))
-    return int((await session.execute(query)).scalar_one())

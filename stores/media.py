@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores.clock import Clock
@@ -97,8 +97,3 @@ async def store_media_item(
     session.add(item)
     await session.flush()
     return item
-
-
-async def count_media_items(session: AsyncSession, *, user_id: int) -> int:
-    query = select(func.count(MediaItem.id)).where(MediaItem.user_id == user_id)
-    return int((await session.execute(query)).scalar_one())

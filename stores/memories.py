@@ -244,16 +244,6 @@ async def count_memories(session: AsyncSession, *, user_id: int) -> int:
     return int((await session.execute(query)).scalar_one())
 
 
-async def history(session: AsyncSession, *, user_id: int, subject: str) -> list[Memory]:
-    """Every fact ever stored on a subject, oldest first (superseded ones included)."""
-    query = (
-        select(Memory)
-        .where(Memory.user_id == user_id, Memory.subject == normalise_subject(subject))
-        .order_by(Memory.id)
-    )
-    return list((await session.execute(query)).scalars())
-
-
 async def forget(
     database: Database,
     embeddings: TextEmbeddings,

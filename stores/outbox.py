@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -156,13 +156,3 @@ async def mark_final(
 async def get_by_twilio_sid(session: AsyncSession, *, twilio_sid: str) -> OutboxItem | None:
     query = select(OutboxItem).where(OutboxItem.twilio_sid == twilio_sid)
     return (await session.execute(query)).scalar_one_or_none()
-
-
-async def get_by_key(session: AsyncSession, *, idempotency_key: str) -> OutboxItem | None:
-    query = select(OutboxItem).where(OutboxItem.idempotency_key == idempotency_key)
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def pending_count(session: AsyncSession) -> int:
-    query = select(func.count(OutboxItem.id)).where(OutboxItem.state.in_((PENDING, SENDING)))
-    return int((await session.execute(query)).scalar_one())

@@ -19,7 +19,6 @@ from stores.clock import Clock
 from stores.models import OutboxItem, Reminder
 
 SCHEDULED, SENT, DONE, CANCELLED, MISSED = "scheduled", "sent", "done", "cancelled", "missed"
-ACTIVE_STATES = (SCHEDULED,)
 RECENT_FIRE = timedelta(hours=12)
 """How long after a reminder fires "snooze"/"done" still refer to it."""
 

@@ -40,16 +40,6 @@ async def store_summary(
     return row
 
 
-async def current_summary(session: AsyncSession, *, conversation_id: int) -> str:
-    query = (
-        select(ConversationSummary.text)
-        .where(ConversationSummary.conversation_id == conversation_id)
-        .order_by(ConversationSummary.id.desc())
-        .limit(1)
-    )
-    return (await session.execute(query)).scalar_one_or_none() or ""
-
-
 def _keys(phrases: list[str]) -> list[str]:
     """What identifies a fact in a summary: the fact itself, and its value ("12 Elm St")."""
     keys = []

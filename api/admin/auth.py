@@ -31,7 +31,6 @@ from stores.settings import Settings
 
 SESSION_COOKIE = "sms_admin_session"
 CSRF_HEADER = "x-csrf-token"
-CSRF_FIELD = "csrf_token"
 SESSION_SECONDS = 12 * 3600
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PROXY_HEADERS = (

@@ -11,6 +11,7 @@ from stores.models import ConsentEvent, Interaction
 from tests.api.conftest import SMS_URL
 from tests.conftest import ANN_PHONE, AUTH_TOKEN, BOB_PHONE
 from tests.helpers import BrokenModel, add_user, post_signed, twilio_form
+from tests.queries import consent_history
 
 
 def replies_in(response) -> list[str]:
@@ -49,7 +50,7 @@ async def test_every_opt_out_keyword_in_any_case_opts_out_without_the_llm(ann, t
     assert await status(ann) == "opted_out"
     assert await runs(ann) == 0
     async with ann.database.session() as session:
-        [event] = await consent.history(session, phone=ANN_PHONE)
+        [event] = await consent_history(session, phone=ANN_PHONE)
     assert (event.kind, event.source) == ("opt_out", "keyword")
     assert event.keyword == text.strip().rstrip(".").upper()
 
@@ -67,7 +68,7 @@ async def test_after_stop_nothing_is_answered_until_start(ann):
     assert await status(ann) == "active"
     assert replies_in(await send(ann, "notes"))[0].startswith("You have no notes")
     async with ann.database.session() as session:
-        kinds = [e.kind for e in await consent.history(session, phone=ANN_PHONE)]
+        kinds = [e.kind for e in await consent_history(session, phone=ANN_PHONE)]
     assert kinds == ["opt_out", "opt_in"]
 
 
@@ -76,7 +77,7 @@ async def test_advanced_opt_out_type_is_honoured_whatever_the_words(ann):
     assert replies_in(response) == []
     assert await status(ann) == "opted_out"
     async with ann.database.session() as session:
-        [event] = await consent.history(session, phone=ANN_PHONE)
+        [event] = await consent_history(session, phone=ANN_PHONE)
     assert event.source == "optout_type"
 
 

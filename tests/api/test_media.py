@@ -15,7 +15,6 @@ from messaging.media import media_request_url, save_inbound_media
 from stores import kb
 from stores.media import (
     InboundMedia,
-    count_media_items,
     inbound_media,
     media_from_form,
     record_inbound_media,
@@ -25,6 +24,7 @@ from tests.conftest import make_settings
 from tests.documents import LEASE_LINES, make_pdf
 from tests.fake_embeddings import HashEmbeddings
 from tests.helpers import add_user, new_sid
+from tests.queries import count_media_items
 
 ACCOUNT = "AC" + "a" * 32
 TOKEN = "media-token"

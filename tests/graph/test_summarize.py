@@ -10,8 +10,8 @@ from graph.nodes.summarize import count_tokens, extractive_summary, summarize, t
 from graph.state import State
 from stores import users
 from stores.models import ConversationSummary
-from stores.summaries import current_summary
 from tests.helpers import BrokenModel, ScriptedModel, add_user, runtime, turn
+from tests.queries import current_summary
 
 
 def history(turns: int) -> list:

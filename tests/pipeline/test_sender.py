@@ -9,6 +9,7 @@ from stores.models import OutboxItem, User
 from tests.conftest import ANN_PHONE, PUBLIC_BASE_URL
 from tests.helpers import add_user
 from tests.pipeline.conftest import FROM_NUMBER
+from tests.queries import outbox_by_key
 
 
 async def enqueue(
@@ -31,7 +32,7 @@ async def enqueue(
 
 async def the_row(sender, key="reply:SM1:1") -> OutboxItem:
     async with sender.database.session() as session:
-        return await outbox.get_by_key(session, idempotency_key=key)
+        return await outbox_by_key(session, idempotency_key=key)
 
 
 async def status_of(sender, phone=ANN_PHONE) -> str:

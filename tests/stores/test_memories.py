@@ -14,6 +14,7 @@ from stores.db import Database
 from stores.models import Memory
 from tests.fake_embeddings import HashEmbeddings
 from tests.helpers import add_user
+from tests.queries import memory_history
 
 K, MIN = 5, 0.3
 
@@ -83,7 +84,7 @@ async def test_a_newer_fact_on_the_same_subject_supersedes_and_keeps_history(db,
         "my address is 40 Oak Avenue"
     ]
     async with db.session() as session:
-        history = await memories.history(session, user_id=ann.id, subject="my address")
+        history = await memory_history(session, user_id=ann.id, subject="my address")
         current = await memories.list_memories(session, user_id=ann.id)
     assert [m.text for m in history] == [
         "My address is 12 Elm Street",

@@ -93,7 +93,6 @@ async def bench_full_graph(directory: Path, warmup: int, turns: int) -> Timings:
             database=database,
             clock=clock,
             chat_model=OfflinePlanner(),
-            max_plan_steps=6,
             history_max_messages=40,
         )
         async with open_checkpointer(url) as saver:

@@ -124,7 +124,6 @@ class Context:
     chat_model: BaseChatModel | None = None
     """A model to use instead of load_chat_model() (tests pass fakes here)."""
 
-    max_plan_steps: int = FROM_SETTINGS
     history_max_messages: int = FROM_SETTINGS
 
     embeddings: TextEmbeddings = FROM_SETTINGS
@@ -151,7 +150,6 @@ class Context:
 
 
 _FROM_SETTINGS = (
-    "max_plan_steps",
     "history_max_messages",
     "memory_top_k",
     "memory_min_score",

@@ -9,7 +9,12 @@ loads. Importing this module needs no environment variable and no network.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
 
 from graph.context import Context
 from graph.nodes.load_state import load_state
@@ -21,14 +26,37 @@ from graph.nodes.summarize import summarize
 from graph.nodes.tools import tools
 from graph.state import InputState, State
 
+Node = Callable[[State, Runtime[Context]], Awaitable[dict[str, Any]]]
+
+
+def recorded(name: str, node: Node) -> Any:
+    """The node, adding its name to the turn's `path` once it has run (persist logs the path)."""
+
+    async def run(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        return {**await node(state, runtime), "path": [name]}
+
+    run.__name__ = run.__qualname__ = name
+    run.__doc__ = node.__doc__
+    return run
+
+
+async def run_tools(state: State, config: RunnableConfig) -> Any:
+    """LangGraph's ToolNode over the registry, recorded like the other nodes. Tools that update
+    the state return Commands, and then the ToolNode answers with a list of updates."""
+    update = await tools.ainvoke(state, config)
+    if isinstance(update, list):
+        return [*update, {"path": ["tools"]}]
+    return {**update, "path": ["tools"]}
+
+
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
-builder.add_node("load_state", load_state)
-builder.add_node("retrieve_memory", retrieve_memory)
-builder.add_node("rag", rag)
-builder.add_node("plan", plan)
-builder.add_node("tools", tools)
-builder.add_node("summarize", summarize)
-builder.add_node("persist", persist)
+builder.add_node("load_state", recorded("load_state", load_state))
+builder.add_node("retrieve_memory", recorded("retrieve_memory", retrieve_memory))
+builder.add_node("rag", recorded("rag", rag))
+builder.add_node("plan", recorded("plan", plan))
+builder.add_node("tools", run_tools, metadata={"__tools": list(tools.tools_by_name)})
+builder.add_node("summarize", recorded("summarize", summarize))
+builder.add_node("persist", persist)  # the last node: it logs the path, itself included
 
 builder.add_edge(START, "load_state")
 builder.add_edge("load_state", "retrieve_memory")

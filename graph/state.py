@@ -7,6 +7,15 @@ from typing import Annotated, TypedDict
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph import add_messages
+from langgraph.managed import RemainingSteps
+
+TURN_START = "load_state"
+"""The node that begins a turn (and so a new `path`)."""
+
+
+def record_path(done: list[str], ran: list[str]) -> list[str]:
+    """Reducer for `path`: each node adds its name; the first node of a turn starts over."""
+    return list(ran) if ran[:1] == [TURN_START] else [*done, *ran]
 
 
 class UserProfile(TypedDict):
@@ -53,8 +62,13 @@ class State(InputState):
     summary: str = ""
     """Running summary of turns folded out of `messages`."""
 
-    steps: int = 0
-    """How many times `plan` has called the model this turn; bounded by max_plan_steps."""
+    path: Annotated[list[str], record_path] = field(default_factory=list)
+    """The nodes this turn ran, in order (graph.graph records each as it finishes)."""
+
+    remaining_steps: RemainingSteps = 25
+    """Supersteps left in this run, from its recursion limit (LangGraph fills it in). The runner
+    sets the limit from max_plan_steps; plan stops calling the model when only the steps that
+    finish the turn are left."""
 
     reply: str = ""
     """The text to send back for this turn, set when the planner stops calling tools."""

@@ -23,6 +23,7 @@ from graph.context import Context
 from graph.errors import UserNotFound
 from graph.graph import builder
 from graph.model import load_chat_model, planner_for
+from graph.nodes.plan import recursion_limit
 from graph.state import InputState
 from messaging import approvals, keywords, limits, replies, segments
 from messaging import media as mms
@@ -209,7 +210,10 @@ class TurnRunner:
         )
 
     async def _run_graph(self, row: InboxItem, user_id: int, conversation_id: int) -> Any:
-        config: Any = {"configurable": {"thread_id": str(conversation_id)}}
+        config: Any = {
+            "configurable": {"thread_id": str(conversation_id)},
+            "recursion_limit": recursion_limit(self.settings.max_plan_steps),
+        }
         context = Context(
             user_id=user_id,
             conversation_id=conversation_id,

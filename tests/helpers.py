@@ -17,6 +17,7 @@ from pydantic import Field
 from api.signature import sign
 from graph.context import Context
 from graph.graph import builder
+from graph.nodes.plan import recursion_limit
 from stores import users
 from stores.clock import Clock
 from stores.db import Database
@@ -119,12 +120,16 @@ async def turn(
     clock: Clock,
     saver: InMemorySaver | None = None,
     thread: str = "t1",
+    max_plan_steps: int = 6,
     **context: Any,
 ) -> dict[str, Any]:
     """One turn through the real compiled graph with an in-memory checkpointer."""
     compiled = builder.compile(checkpointer=saver or InMemorySaver())
     return await compiled.ainvoke(  # type: ignore[no-any-return]
         {"messages": [HumanMessage(text)]},
-        config={"configurable": {"thread_id": thread}},
+        config={
+            "configurable": {"thread_id": thread},
+            "recursion_limit": recursion_limit(max_plan_steps),
+        },
         context=Context(user_id=user_id, database=database, clock=clock, **context),
     )

@@ -42,7 +42,6 @@ async def load_state(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return {
         "user": profile,
         "conversation_id": conversation_id,
-        "steps": 0,
         "reply": "",
         "outcome": "",
         "memories": [],

@@ -22,8 +22,6 @@ from stores.redact import described
 log = logging.getLogger(__name__)
 EXTRACTION_TIMEOUT_SECONDS = 8.0
 
-FIXED_NODES = ("load_state", "retrieve_memory", "rag")
-
 
 def tools_this_turn(messages: list[AnyMessage]) -> list[str]:
     """Tool names run since the turn's HumanMessage, in order."""
@@ -34,17 +32,6 @@ def tools_this_turn(messages: list[AnyMessage]) -> list[str]:
         if isinstance(message, ToolMessage) and message.name:
             names.append(message.name)
     return list(reversed(names))
-
-
-def nodes_this_turn(steps: int, tool_steps: int, fallback: bool) -> list[str]:
-    nodes = list(FIXED_NODES)
-    for step in range(steps):
-        nodes.append("plan")
-        if step < tool_steps:
-            nodes.append("tools")
-    if fallback:
-        nodes.append("plan")
-    return [*nodes, "summarize", "persist"]
 
 
 async def remember_mentioned_facts(state: State, ctx: Context, tools: list[str]) -> int:
@@ -90,8 +77,7 @@ async def persist(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     tools = tools_this_turn(state.messages)
     await remember_mentioned_facts(state, ctx, tools)
-    fallback = state.outcome == Outcome.FALLBACK
-    tool_steps = state.steps if fallback else max(state.steps - 1, 0)
+    path = [*state.path, "persist"]
     started = datetime.fromisoformat(state.turn_started_at) if state.turn_started_at else None
     latency_ms = int((ctx.clock.now() - started).total_seconds() * 1000) if started else 0
     async with ctx.database.session() as session:
@@ -101,9 +87,9 @@ async def persist(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             conversation_id=state.conversation_id,
             message_sid=ctx.message_sid,
             planner=ctx.planner().name,
-            nodes=nodes_this_turn(state.steps, tool_steps, fallback),
+            nodes=path,
             tools=tools,
-            steps=state.steps,
+            steps=path.count("plan"),
             latency_ms=max(latency_ms, 0),
             outcome=state.outcome or Outcome.OK,
             clock=ctx.clock,

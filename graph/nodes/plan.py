@@ -15,6 +15,19 @@ from graph.state import State
 from stores.outcomes import Outcome
 from tools import TOOLS
 
+STEPS_TO_FINISH = 4
+"""Supersteps a model call may still need after this one: tools, plan (the answer or the
+fallback), summarize, persist. With no more than these left, plan answers without the model."""
+
+FIXED_STEPS = 3
+"""load_state, retrieve_memory, rag: the supersteps before the first plan."""
+
+
+def recursion_limit(max_plan_steps: int) -> int:
+    """The run's recursion limit that allows `max_plan_steps` model calls: each call may be
+    followed by a tools step, and the turn still gets its closing plan, summarize and persist."""
+    return FIXED_STEPS + 2 * max_plan_steps + STEPS_TO_FINISH
+
 
 def system_prompt(state: State, now: datetime) -> str:
     user = state.user or {"name": "the user", "timezone": "UTC"}
@@ -61,7 +74,7 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if final is not None:
         reply, outcome = final
         return {"messages": [AIMessage(content=reply)], "reply": reply, "outcome": outcome}
-    if state.steps >= ctx.max_plan_steps:
+    if state.remaining_steps <= STEPS_TO_FINISH:
         return {
             "messages": [AIMessage(content=prompts.FALLBACK_REPLY)],
             "reply": prompts.FALLBACK_REPLY,
@@ -70,7 +83,7 @@ async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     model = ctx.planner().model.bind_tools(TOOLS)
     prompt = [SystemMessage(content=system_prompt(state, ctx.clock.now())), *state.messages]
     response = await model.ainvoke(prompt)
-    update: dict[str, Any] = {"messages": [response], "steps": state.steps + 1}
+    update: dict[str, Any] = {"messages": [response]}
     if not getattr(response, "tool_calls", None):
         update["reply"] = response.text.strip() or prompts.EMPTY_REPLY
         update["outcome"] = Outcome.OK.value

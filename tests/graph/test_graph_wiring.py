@@ -48,3 +48,13 @@ def test_importing_the_graph_needs_no_environment(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "CompiledStateGraph"
+
+
+def test_the_path_starts_over_with_each_turn():
+    from graph.state import record_path
+
+    path = record_path([], ["load_state"])
+    for node in ("retrieve_memory", "rag", "plan", "tools", "plan"):
+        path = record_path(path, [node])
+    assert path == ["load_state", "retrieve_memory", "rag", "plan", "tools", "plan"]
+    assert record_path(path, ["load_state"]) == ["load_state"]

@@ -30,12 +30,13 @@ async def test_loads_the_registered_user_and_their_conversation(database, clock)
 
 async def test_resets_the_per_turn_fields_left_by_the_previous_turn(database, clock):
     ann = await add_user(database, clock, "+14155550123")
-    previous = State(steps=4, reply="old answer", outcome="fallback", memories=["stale"])
+    previous = State(
+        path=["load_state", "plan"], reply="old answer", outcome="fallback", memories=["stale"]
+    )
     clock.advance(timedelta(minutes=5))
     update = await load_state(
         previous, runtime(Context(user_id=ann.id, database=database, clock=clock))
     )
-    assert update["steps"] == 0
     assert update["reply"] == ""
     assert update["outcome"] == ""
     assert update["memories"] == []

@@ -23,7 +23,7 @@ async def test_writes_one_interaction_with_tools_steps_and_latency(database, clo
             ToolMessage("Saved note #1: milk", tool_call_id="1", name="save_note"),
             AIMessage("Saved note #1: milk"),
         ],
-        steps=2,
+        path=["load_state", "retrieve_memory", "rag", "plan", "tools", "plan", "summarize"],
         outcome="ok",
         turn_started_at=started.isoformat(),
     )

@@ -2,18 +2,17 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from graph import prompts
 from graph.context import Context
-from graph.nodes.plan import plan, route_after_plan, system_prompt
+from graph.nodes.plan import STEPS_TO_FINISH, plan, route_after_plan, system_prompt
 from graph.state import State
 from tests.helpers import ScriptedModel, runtime, tool_call
 
 ANN = {"id": 1, "phone": "+14155550123", "name": "Ann", "timezone": "America/New_York"}
 
 
-async def test_a_tool_request_goes_to_the_tools_and_counts_a_step(database, clock):
+async def test_a_tool_request_goes_to_the_tools(database, clock):
     model = ScriptedModel(script=[tool_call("list_notes")])
     state = State(user=ANN, messages=[HumanMessage("notes")])
     update = await plan(state, runtime(Context(database=database, clock=clock, chat_model=model)))
-    assert update["steps"] == 1
     assert "reply" not in update
     assert route_after_plan(State(messages=[*state.messages, *update["messages"]])) == "tools"
 
@@ -41,8 +40,8 @@ async def test_the_step_limit_ends_with_the_polite_fallback_without_calling_the_
 ):
     model = ScriptedModel(script=[])
     update = await plan(
-        State(user=ANN, messages=[HumanMessage("x")], steps=3),
-        runtime(Context(database=database, clock=clock, chat_model=model, max_plan_steps=3)),
+        State(user=ANN, messages=[HumanMessage("x")], remaining_steps=STEPS_TO_FINISH),
+        runtime(Context(database=database, clock=clock, chat_model=model)),
     )
     assert update["reply"] == prompts.FALLBACK_REPLY
     assert update["outcome"] == "fallback"

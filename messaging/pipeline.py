@@ -10,23 +10,19 @@ import logging
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from messaging.delivery import WAIT_POLL_SECONDS, Disconnected, wait_inline
 from messaging.locks import locks_for
 from messaging.notify import ReplyNotifier, WorkSignal
 from messaging.runner import TurnRunner
 from messaging.scheduler import ReminderScheduler
 from messaging.sender import LogTransport, OutboxSender, Transport, TwilioTransport
 from messaging.worker import TurnWorker
-from stores import inbox
 from stores.clock import Clock
 from stores.db import Database
 from stores.embeddings import TextEmbeddings
 from stores.settings import Settings
 
 log = logging.getLogger(__name__)
-
-WAIT_POLL_SECONDS = 0.2
-"""How often a waiting webhook looks at its row when no in-process wake-up comes (another
-process runs the turn, or the wake-up raced the wait)."""
 
 
 def default_transport(settings: Settings) -> Transport:
@@ -99,30 +95,19 @@ class Pipeline:
         await self.worker.stop()
         await self.transport.close()
 
-    async def wait_for_reply(self, inbox_id: int, deadline: float) -> str | None:
-        """The reply if the turn ends before `deadline` (loop time), for TwiML; else None: the
-        reply will go out through the outbox. Exactly one of the two happens
-        (inbox.decide_delivery)."""
-        loop = asyncio.get_running_loop()
+    async def wait_for_reply(
+        self, inbox_id: int, deadline: float, disconnected: Disconnected | None = None
+    ) -> str | None:
+        """The reply for TwiML if the turn ends while the caller is connected and before
+        `deadline` (loop time); else None and it goes out through the outbox."""
         # A worker in this process wakes us when the turn ends; one elsewhere cannot, so then
         # the row is polled.
-        poll = None if self._tasks else WAIT_POLL_SECONDS
-        with self.notifier.subscription(inbox_id) as finished:
-            while True:
-                async with self.database.session() as session:
-                    row = await inbox.get(session, inbox_id=inbox_id)
-                if row is None or row.delivery in (inbox.VIA_OUTBOX, inbox.VIA_NONE):
-                    return None
-                if row.delivery == inbox.VIA_TWIML:
-                    return row.reply
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    async with self.database.session() as session:
-                        decision = await inbox.decide_delivery(
-                            session, inbox_id=inbox_id, delivery=inbox.VIA_OUTBOX
-                        )
-                        row = await inbox.get(session, inbox_id=inbox_id)
-                    return row.reply if decision == inbox.VIA_TWIML and row else None
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(finished.wait(), min(remaining, poll or remaining))
-                finished.clear()
+        return await wait_inline(
+            self.database,
+            self.notifier,
+            inbox_id=inbox_id,
+            deadline=deadline,
+            clock=self.clock,
+            disconnected=disconnected,
+            poll_seconds=None if self._tasks else WAIT_POLL_SECONDS,
+        )

@@ -27,6 +27,7 @@ from graph.nodes.plan import recursion_limit
 from graph.state import InputState
 from messaging import approvals, keywords, limits, replies, segments
 from messaging import media as mms
+from messaging.delivery import take_inline
 from messaging.keywords import KeywordContext
 from messaging.notify import ReplyNotifier
 from stores import consent, continuations, inbox, messages, outbox, privacy, reminders, users
@@ -94,7 +95,12 @@ class TurnRunner:
         if not claimed:
             reply = row.reply if row.delivery == inbox.VIA_TWIML else None
             return TurnResult(reply=reply, outcome=Outcome.DUPLICATE, delivery=row.delivery or "")
-        return await self.run_claimed(inbox_id)
+        result = await self.run_claimed(inbox_id)
+        if result.delivery != inbox.UNDECIDED:
+            return result
+        async with self.database.session() as session:  # the caller is the one waiting
+            inline = await take_inline(session, inbox_id=inbox_id, clock=self.clock)
+        return replace(result, delivery=inbox.VIA_TWIML if inline else inbox.VIA_OUTBOX)
 
     async def run_claimed(self, inbox_id: int) -> TurnResult:
         """Answer a row this caller has claimed (state processing, conversation lock held)."""
@@ -275,12 +281,7 @@ class TurnRunner:
                 )
                 answer = replace(answer, reply=page.text)
                 reply_segments = segments.segments(page.text)
-            delivery = inbox.VIA_NONE
-            if answer.reply is not None:
-                delivery = await inbox.decide_delivery(
-                    session, inbox_id=row.id, delivery=inbox.VIA_TWIML
-                )
-            await inbox.finish(
+            await inbox.finish(  # first: it locks the row the webhook decides on
                 session,
                 inbox_id=row.id,
                 outcome=answer.outcome,
@@ -289,7 +290,10 @@ class TurnRunner:
                 clock=self.clock,
             )
             if answer.reply is None:
-                return delivery
+                return inbox.VIA_NONE
+            # The reply always goes into the outbox, held there until someone decides (see
+            # messaging.delivery): a live webhook takes it inline, anyone else releases it.
+            delivery = await inbox.delivery_of(session, inbox_id=row.id) or inbox.UNDECIDED
             message_id = None
             if answer.conversation_id is not None:
                 message = await messages.record_message(
@@ -298,29 +302,26 @@ class TurnRunner:
                     direction="outbound",
                     body=answer.reply,
                     clock=self.clock,
-                    status="replied" if delivery == inbox.VIA_TWIML else "queued",
+                    status="queued",
                     segments=reply_segments,
                 )
                 message_id = message.id
-            if delivery == inbox.VIA_OUTBOX:
-                await outbox.enqueue(
-                    session,
-                    outgoing=outbox.Outgoing(
-                        idempotency_key=f"reply:{row.message_sid}:1",
-                        kind="registration"
-                        if answer.outcome == Outcome.REGISTRATION_SENT
-                        else "reply",
-                        to_number=row.from_number,
-                        channel=row.channel,
-                        from_address=row.to_number,
-                        body=answer.reply,
-                        user_id=answer.user_id,
-                        conversation_id=answer.conversation_id,
-                        inbox_id=row.id,
-                        message_id=message_id,
-                    ),
-                    clock=self.clock,
-                )
+            await outbox.enqueue(
+                session,
+                outgoing=outbox.Outgoing(
+                    idempotency_key=f"reply:{row.message_sid}:1",
+                    kind="registration" if answer.outcome == Outcome.REGISTRATION_SENT else "reply",
+                    to_number=row.from_number,
+                    channel=row.channel,
+                    from_address=row.to_number,
+                    body=answer.reply,
+                    user_id=answer.user_id,
+                    conversation_id=answer.conversation_id,
+                    inbox_id=row.id,
+                    message_id=message_id,
+                ),
+                clock=self.clock,
+            )
         return delivery
 
     async def _record_inbound(

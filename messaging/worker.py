@@ -24,7 +24,7 @@ from stores.redact import described
 
 log = logging.getLogger(__name__)
 
-RECOVERY_EVERY_SECONDS = 15.0
+RECOVERY_EVERY_SECONDS = 5.0
 
 
 class TurnWorker:

@@ -99,7 +99,7 @@ async def finish(
     reply: str | None = None,
     error_class: str | None = None,
 ) -> None:
-    """Record how the turn ended. Call decide_delivery first when there is a reply."""
+    """Record how the turn ended; a row without a reply needs no delivery."""
     state = FAILED if error_class else DONE
     await session.execute(
         update(InboxItem)
@@ -195,33 +195,23 @@ async def requeue(session: AsyncSession, *, inbox_id: int, clock: Clock) -> None
 
 
 VIA_TWIML, VIA_OUTBOX, VIA_NONE = "twiml", "outbox", "none"
+UNDECIDED = "undecided"
+"""Not a stored value: `delivery` is still NULL (the reply is held for a waiting webhook)."""
 
 
-async def decide_delivery(session: AsyncSession, *, inbox_id: int, delivery: str) -> str:
-    """Set how the reply leaves, if nobody decided yet; returns the decision in force.
-
-    The webhook (at its deadline) and the worker (when its turn ends) race for this: exactly one
-    of TwiML or the outbox wins, so a reply is sent once and never dropped.
-    """
-    await session.execute(
-        update(InboxItem)
-        .where(InboxItem.id == inbox_id, InboxItem.delivery.is_(None))
-        .values(delivery=delivery)
-    )
+async def delivery_of(session: AsyncSession, *, inbox_id: int) -> str | None:
+    """How the row's reply leaves: VIA_*, or None while nobody decided (messaging.delivery)."""
     query = select(InboxItem.delivery).where(InboxItem.id == inbox_id)
-    return str((await session.execute(query)).scalar_one())
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def abandon_stale_waits(session: AsyncSession, *, older_than: float, clock: Clock) -> int:
-    """Rows whose webhook must have answered long ago (its process died): reply by REST."""
+    """Rows whose webhook must have given up long ago (its process died): reply by REST,
+    whether the turn is still to run, running or finished."""
     cutoff = clock.now() - timedelta(seconds=older_than)
     result = await session.execute(
         update(InboxItem)
-        .where(
-            InboxItem.delivery.is_(None),
-            InboxItem.state.in_((RECEIVED, PROCESSING)),
-            InboxItem.received_at < cutoff,
-        )
+        .where(InboxItem.delivery.is_(None), InboxItem.received_at < cutoff)
         .values(delivery=VIA_OUTBOX)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

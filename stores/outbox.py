@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores.clock import Clock
-from stores.models import OutboxItem
+from stores.models import InboxItem, OutboxItem
 
 PENDING, SENDING, SENT, DELIVERED, FAILED, REFUSED = (
     "pending",
@@ -74,14 +74,22 @@ async def enqueue(session: AsyncSession, *, outgoing: Outgoing, clock: Clock) ->
 async def claim_due(
     session: AsyncSession, *, clock: Clock, limit: int = 10, stale_after: timedelta
 ) -> list[OutboxItem]:
-    """Rows due for sending, marked `sending`. Rows stuck in `sending` (a sender died after
-    claiming) come back once `stale_after` has passed."""
+    """Rows due for sending (a reply once its webhook released it), marked `sending`. Rows
+    stuck in `sending` (a sender died after claiming) come back once `stale_after` has
+    passed."""
     now = clock.now()
     due = or_(
         (OutboxItem.state == PENDING) & (OutboxItem.next_attempt_at <= now),
         (OutboxItem.state == SENDING) & (OutboxItem.claimed_at < now - stale_after),
     )
-    query = select(OutboxItem).where(due).order_by(OutboxItem.id).limit(limit)
+    # A reply is held while its webhook may still take it inline (messaging.delivery).
+    released = or_(
+        OutboxItem.inbox_id.is_(None),
+        select(InboxItem.id)
+        .where(InboxItem.id == OutboxItem.inbox_id, InboxItem.delivery == "outbox")
+        .exists(),
+    )
+    query = select(OutboxItem).where(due, released).order_by(OutboxItem.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list((await session.execute(query)).scalars())

@@ -81,7 +81,7 @@ async def inbound_sms(
 
     pipeline.signal.wake()
     try:
-        reply = await pipeline.wait_for_reply(row.id, deadline)
+        reply = await pipeline.wait_for_reply(row.id, deadline, request.is_disconnected)
     except Exception as error:
         log.exception(
             "webhook failed: %s for MessageSid=%s from %s",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -10,7 +11,10 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
+from stores.db import Database
+from stores.models import InboxItem, OutboxItem
 from stores.settings import Settings
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, TEST_ENCRYPTION_KEY
 from tests.fakes.server import free_port
@@ -106,3 +110,29 @@ def wait_until(check, seconds: float, what: str) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out after {seconds} s waiting for {what}")
+
+
+async def _inbox_and_outbox(database_url: str) -> tuple[list[InboxItem], list[OutboxItem]]:
+    database = Database(database_url)
+    try:
+        async with database.session() as session:
+            inbox = list((await session.execute(select(InboxItem))).scalars())
+            outbox = list((await session.execute(select(OutboxItem))).scalars())
+    finally:
+        await database.dispose()
+    return inbox, outbox
+
+
+def inbox_and_outbox(database_url: str) -> tuple[list[InboxItem], list[OutboxItem]]:
+    return asyncio.run(_inbox_and_outbox(database_url))
+
+
+def settled(database_url: str, texts: int) -> bool:
+    """All `texts` answered with their delivery decided, and nothing left to send: from here
+    on nothing more can go out (the event that replaces "wait a second for a duplicate")."""
+    inbox, outbox = inbox_and_outbox(database_url)
+    return (
+        len(inbox) == texts
+        and all(r.state in ("done", "failed") and r.delivery is not None for r in inbox)
+        and all(r.state not in ("pending", "sending") for r in outbox)
+    )

@@ -7,15 +7,19 @@ from collections import Counter
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from api.signature import sign
 from stores.db import Database
-from stores.models import InboxItem, OutboxItem
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.fakes.openai_api import FakeOpenAI
 from tests.helpers import add_user, twilio_form
-from tests.pipeline.processes import base_env, start_server, wait_until
+from tests.pipeline.processes import (
+    base_env,
+    inbox_and_outbox,
+    settled,
+    start_server,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -29,25 +33,6 @@ async def _register(database_url, clock, count):
     for i in range(count):
         await add_user(database, clock, phone(i), name=f"U{i}")
     await database.dispose()
-
-
-async def _rows(database_url):
-    database = Database(database_url)
-    async with database.session() as session:
-        inbox = (await session.execute(select(InboxItem))).scalars().all()
-        outbox = (await session.execute(select(OutboxItem))).scalars().all()
-    await database.dispose()
-    return inbox, outbox
-
-
-def settled(database_url, expected: int) -> bool:
-    """Every text answered and decided, nothing left to send: nothing more can go out."""
-    inbox, outbox = asyncio.run(_rows(database_url))
-    return (
-        len(inbox) == expected
-        and all(r.state == "done" and r.delivery is not None for r in inbox)
-        and all(r.state not in ("pending", "sending") for r in outbox)
-    )
 
 
 def post_text(url: str, body: str, sender: str, timeout: float) -> httpx.Response | None:
@@ -92,7 +77,7 @@ def test_kill_9_with_four_texts_mid_turn_and_four_queued_answers_each_once(
                 post.start()
 
             def four_running_four_queued():
-                inbox, _ = asyncio.run(_rows(sqlite_url))
+                inbox, _ = inbox_and_outbox(sqlite_url)
                 states = Counter(r.state for r in inbox)
                 return llm.calls >= 4 and states == {"processing": 4, "received": 4}
 
@@ -109,7 +94,7 @@ def test_kill_9_with_four_texts_mid_turn_and_four_queued_answers_each_once(
             wait_until(lambda: settled(sqlite_url, 8), 90, "every text to be answered")
         finally:
             server.stop()
-    inbox, outbox = asyncio.run(_rows(sqlite_url))
+    inbox, outbox = inbox_and_outbox(sqlite_url)
     assert sorted(m["To"] for m in fake.sent) == [phone(i) for i in range(8)], server.output()
     for i in range(8):
         assert fake.bodies_to(phone(i)) == [f"You said: hello {i}"]
@@ -139,6 +124,6 @@ def test_a_caller_who_hangs_up_mid_turn_gets_the_reply_by_rest(
         finally:
             server.stop()
     assert fake.bodies_to(phone(0)) == ["You said: hello"], server.output()
-    [row], [sent] = asyncio.run(_rows(sqlite_url))
+    [row], [sent] = inbox_and_outbox(sqlite_url)
     assert (row.delivery, sent.state) == ("outbox", "sent")
     assert "caller hung up" in server.output()

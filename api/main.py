@@ -15,7 +15,7 @@ from api.request_context import RequestContextMiddleware
 from api.routes import health, metrics, twilio
 from messaging.logs import silence_chatty_loggers
 from messaging.pipeline import Pipeline
-from messaging.sender import Transport
+from messaging.transport import Transport
 from stores import crypto
 from stores.checkpointer import open_checkpointer
 from stores.clock import Clock, SystemClock

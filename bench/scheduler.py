@@ -33,7 +33,8 @@ if str(REPO) not in sys.path:
 from sqlalchemy import insert, select  # noqa: E402
 
 from messaging.scheduler import ReminderScheduler  # noqa: E402
-from messaging.sender import OutboxSender, Sent  # noqa: E402
+from messaging.sender import OutboxSender  # noqa: E402
+from messaging.transport import Sent  # noqa: E402
 from stores.clock import SystemClock  # noqa: E402
 from stores.db import Database  # noqa: E402
 from stores.migrate import upgrade  # noqa: E402

@@ -101,6 +101,12 @@ QUEUE_DEPTH = Gauge(
     ["queue", "state"],
     registry=REGISTRY,
 )
+OUTBOX_FAILED = Gauge(
+    "sms_outbox_failed",
+    "Outbound messages given up on for good (retried until SEND_RETRY_HORIZON_HOURS, or a "
+    "permanent error); the admin's outbound queue lists them.",
+    registry=REGISTRY,
+)
 USERS = Gauge("sms_users", "Registered users by status.", ["status"], registry=REGISTRY)
 DATABASE_UP = Gauge(
     "sms_metrics_database_up",
@@ -163,12 +169,13 @@ async def refresh_database_gauges(session: AsyncSession) -> None:
         return {str(key): int(count) for key, count in (await session.execute(query)).all()}
 
     inbox = await counts(InboxItem.state, InboxItem.state.in_(INBOX_WAITING))
-    outbox = await counts(_OUTBOX.c.state, _OUTBOX.c.state.in_(OUTBOX_WAITING))
+    outbox = await counts(_OUTBOX.c.state, _OUTBOX.c.state.in_((*OUTBOX_WAITING, "failed")))
     users = await counts(User.status)
     for state in INBOX_WAITING:
         QUEUE_DEPTH.labels(queue="inbox", state=state).set(inbox.get(state, 0))
     for state in OUTBOX_WAITING:
         QUEUE_DEPTH.labels(queue="outbox", state=state).set(outbox.get(state, 0))
+    OUTBOX_FAILED.set(outbox.get("failed", 0))
     for status in {*USER_STATUSES, *users}:
         USERS.labels(status=_label(status)).set(users.get(status, 0))
 

@@ -15,7 +15,8 @@ from messaging.locks import locks_for
 from messaging.notify import ReplyNotifier, WorkSignal
 from messaging.runner import TurnRunner
 from messaging.scheduler import ReminderScheduler
-from messaging.sender import LogTransport, OutboxSender, Transport, TwilioTransport
+from messaging.sender import OutboxSender
+from messaging.transport import LogTransport, Transport, TwilioTransport
 from messaging.worker import TurnWorker
 from stores.clock import Clock
 from stores.db import Database

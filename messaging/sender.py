@@ -1,9 +1,13 @@
 """The outbox sender: claims due rows, sends each through the official twilio client, records.
 
-Transient failures (429, 5xx, connection errors) are retried with exponential backoff and jitter
-(tenacity) a few times on the spot, then durably (the row's next_attempt_at). Permanent errors
-are not retried: 21610 opts the user out, 21211/21614 mark the number invalid, 20003 pauses all
-sending until an operator fixes the credentials. Opt-out is checked here, at send time, always.
+Failures that surely sent nothing (429, a refused connection) are retried with exponential
+backoff and jitter (tenacity) a few times on the spot. Any transient failure is then retried
+durably (the row's next_attempt_at), backing off for up to SEND_RETRY_HORIZON_HOURS before the
+row is failed for good. A send whose outcome is unknown (timeout, lost connection, 5xx) is
+reconciled against Twilio's Messages list before it is ever sent again, and a row being sent is
+leased for longer than its attempts can take, so no other sender reclaims it meanwhile. Permanent
+errors are not retried: 21610 opts the user out, 21211/21614 mark the number invalid, 20003 pauses
+all sending until an operator fixes the credentials. Opt-out is checked here, at send time.
 """
 
 from __future__ import annotations
@@ -11,10 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import secrets
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import (
@@ -26,6 +27,13 @@ from tenacity import (
 from twilio.base.exceptions import TwilioRestException
 
 from messaging import metrics
+from messaging.transport import (
+    SendOutcomeUnknown,
+    Sent,
+    Transport,
+    is_transient,
+    outcome_unknown,
+)
 from stores import consent, flags, messages, outbox, users
 from stores.clock import Clock
 from stores.db import Database
@@ -45,78 +53,15 @@ RETRYABLE_DELIVERY_CODES = {30001, 30003, 30008, 30009}
 unreachable handset, unknown carrier error, missing segment."""
 
 
-@dataclass(frozen=True)
-class Sent:
-    sid: str
-    status: str
+MAX_BACKOFF_SECONDS = 900.0
 
 
-class Transport(Protocol):
-    async def send(
-        self, *, to: str, from_: str | None, body: str, status_callback: str | None
-    ) -> Sent: ...
-
-    async def close(self) -> None: ...
-
-
-class TwilioTransport:
-    """Twilio's REST API through the official client (base URL from TWILIO_API_BASE_URL)."""
-
-    def __init__(self, settings: Settings) -> None:
-        from twilio.http.async_http_client import AsyncTwilioHttpClient
-        from twilio.rest import Client
-
-        assert settings.twilio_account_sid and settings.twilio_auth_token
-        self._http = AsyncTwilioHttpClient(timeout=settings.send_timeout_seconds)
-        self._client = Client(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token.get_secret_value(),
-            http_client=self._http,
-        )
-        self._client.api.base_url = settings.twilio_api_base_url
-        self._messaging_service_sid = settings.twilio_messaging_service_sid
-        self._default_from = settings.twilio_from_number
-
-    async def send(
-        self, *, to: str, from_: str | None, body: str, status_callback: str | None
-    ) -> Sent:
-        kwargs: dict[str, str] = {"to": to, "body": body}
-        if from_:
-            kwargs["from_"] = from_
-        elif self._messaging_service_sid:
-            kwargs["messaging_service_sid"] = self._messaging_service_sid
-        elif self._default_from:
-            kwargs["from_"] = self._default_from
-        else:
-            raise RuntimeError("no sender: set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
-        if status_callback:
-            kwargs["status_callback"] = status_callback
-        message = await self._client.messages.create_async(**kwargs)
-        return Sent(sid=str(message.sid), status=str(message.status or "queued"))
-
-    async def close(self) -> None:
-        await self._http.close()
-
-
-class LogTransport:
-    """No Twilio account configured (local development): log the send instead of making it."""
-
-    async def send(
-        self, *, to: str, from_: str | None, body: str, status_callback: str | None
-    ) -> Sent:
-        log.warning("no Twilio credentials: not sending %d chars to %s", len(body), mask_phone(to))
-        return Sent(sid="SMlocal" + secrets.token_hex(13), status="sent")
-
-    async def close(self) -> None:
-        return None
-
-
-def is_transient(error: BaseException) -> bool:
-    if isinstance(error, TwilioRestException):
-        return error.status == 429 or error.status >= 500
-    return isinstance(error, (OSError, TimeoutError, asyncio.TimeoutError)) or (
-        type(error).__module__.startswith("aiohttp")
-    )
+def lease_seconds(settings: Settings) -> float:
+    """How long a claimed row is ours: longer than everything one claim can do with it (the
+    reconciliation lookup and every inline attempt, each bounded by the send timeout, and the
+    waits between them), so no other sender takes it while an attempt can still complete."""
+    attempts = settings.send_inline_attempts
+    return (attempts + 1) * settings.send_timeout_seconds + 8.0 * attempts + 60.0
 
 
 class OutboxSender:
@@ -161,7 +106,7 @@ class OutboxSender:
                 session,
                 clock=self.clock,
                 limit=limit,
-                stale_after=timedelta(seconds=self.settings.send_timeout_seconds * 6),
+                stale_after=timedelta(seconds=lease_seconds(self.settings)),
             )
             if not rows:
                 return 0
@@ -170,6 +115,10 @@ class OutboxSender:
 
         async def send(row: OutboxItem) -> None:
             async with slots:
+                async with self.database.session() as session:
+                    # The lease runs from now, not from the batch's claim: rows wait for a slot.
+                    if not await outbox.renew_lease(session, row=row, clock=self.clock):
+                        return  # another sender took it over meanwhile
                 try:
                     receipt = await self._send_row(row)
                 except Exception as error:  # every failure is classified and recorded
@@ -209,12 +158,32 @@ class OutboxSender:
 
     async def _send_row(self, row: OutboxItem) -> Sent:
         to = f"whatsapp:{row.to_number}" if row.channel == "whatsapp" else row.to_number
+        if row.uncertain_since is not None:
+            # An earlier attempt may have reached Twilio: look before sending again.
+            already = await self._reconcile(row, to)
+            if already is not None:
+                metrics.record_send("reconciled")
+                return already
         callback = (
             f"{self.settings.public_base_url}/twilio/status"
             if self.settings.public_base_url
             else None
         )
         return await self._send_with_retries(to, row.from_address, row.body, callback)
+
+    async def _reconcile(self, row: OutboxItem, to: str) -> Sent | None:
+        assert row.uncertain_since is not None
+        found = await self.transport.find_sent(to=to, body=row.body, since=row.uncertain_since)
+        if not found:
+            log.info("outbox %s: the unsure attempt never reached Twilio; sending", row.id)
+            return None
+        async with self.database.session() as session:
+            for candidate in found:
+                known = await outbox.get_by_twilio_sid(session, twilio_sid=candidate.sid)
+                if known is None or known.id == row.id:
+                    log.info("outbox %s: Twilio already has it; not resending", row.id)
+                    return candidate
+        return None
 
     async def _record_sent(self, session: AsyncSession, row: OutboxItem, sent: Sent) -> None:
         metrics.record_send("sent")
@@ -244,7 +213,9 @@ class OutboxSender:
                 max=8,
                 jitter=self.settings.send_retry_initial_seconds,
             ),
-            retry=retry_if_exception(is_transient),
+            # Only what surely sent nothing is retried on the spot; an unsure attempt is
+            # reconciled on the next claim instead.
+            retry=retry_if_exception(lambda e: is_transient(e) and not outcome_unknown(e)),
             reraise=True,
         )
         async for attempt in retrying:
@@ -256,21 +227,32 @@ class OutboxSender:
 
     async def _record_failure(self, row: OutboxItem, error: BaseException) -> None:
         code = getattr(error, "code", None) if isinstance(error, TwilioRestException) else None
-        error_class = type(error).__name__
+        error_class = type(error.cause if isinstance(error, SendOutcomeUnknown) else error).__name__
+        horizon = row.created_at + timedelta(hours=self.settings.send_retry_horizon_hours)
         async with self.database.session() as session:
-            if is_transient(error) and row.attempts < self.settings.send_max_attempts:
-                delay = min(600.0, 5.0 * 2**row.attempts) * random.uniform(0.5, 1.0)
+            now = self.clock.now()
+            if is_transient(error) and now < horizon:
+                delay = min(MAX_BACKOFF_SECONDS, 5.0 * 2 ** min(row.attempts, 20))
+                at = min(now + timedelta(seconds=delay * random.uniform(0.5, 1.0)), horizon)
+                unsure = outcome_unknown(error)
                 await outbox.mark_retry(
                     session,
                     outbox_id=row.id,
-                    at=self.clock.now() + timedelta(seconds=delay),
+                    at=at,
                     error_class=error_class,
                     error_code=code,
+                    # Once unsure, unsure until a lookup settles it.
+                    uncertain_since=row.uncertain_since or (row.claimed_at if unsure else None),
                     clock=self.clock,
                 )
                 metrics.record_send("retry")
                 log.warning(
-                    "outbox %s: %s (code %s), retrying in %.0f s", row.id, error_class, code, delay
+                    "outbox %s: %s (code %s), retrying in %.0f s%s",
+                    row.id,
+                    error_class,
+                    code,
+                    (at - now).total_seconds(),
+                    " after reconciling" if unsure else "",
                 )
                 return
             state = outbox.REFUSED if code in OPTED_OUT_CODES else outbox.FAILED

@@ -192,6 +192,11 @@ class OutboxItem(Base):
     )
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    uncertain_since: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(),
+        nullable=True,
+        doc="An attempt since then may have reached Twilio: look before sending again",
+    )
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     twilio_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
     error_code: Mapped[int | None] = mapped_column(Integer, nullable=True)

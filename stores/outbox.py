@@ -94,12 +94,33 @@ async def claim_due(
         query = query.with_for_update(skip_locked=True)
     rows = list((await session.execute(query)).scalars())
     for row in rows:
+        if row.state == SENDING and row.uncertain_since is None:
+            row.uncertain_since = row.claimed_at  # its sender died mid-attempt, maybe after it
         row.state = SENDING
         row.claimed_at = now
         row.attempts += 1
         row.updated_at = now
     await session.flush()
     return rows
+
+
+async def renew_lease(session: AsyncSession, *, row: OutboxItem, clock: Clock) -> bool:
+    """Restart the lease of a row this sender claimed, as its attempt begins; False when
+    another sender reclaimed it meanwhile."""
+    now = clock.now()
+    result = await session.execute(
+        update(OutboxItem)
+        .where(
+            OutboxItem.id == row.id,
+            OutboxItem.state == SENDING,
+            OutboxItem.claimed_at == row.claimed_at,
+        )
+        .values(claimed_at=now)
+    )
+    if (result.rowcount or 0) != 1:  # type: ignore[attr-defined]
+        return False
+    row.claimed_at = now
+    return True
 
 
 async def mark_sent(
@@ -117,6 +138,7 @@ async def mark_sent(
             updated_at=now,
             error_code=None,
             error_class=None,
+            uncertain_since=None,
         )
     )
 
@@ -129,6 +151,7 @@ async def mark_retry(
     error_class: str,
     error_code: int | None,
     clock: Clock,
+    uncertain_since: datetime | None = None,
 ) -> None:
     await session.execute(
         update(OutboxItem)
@@ -136,6 +159,7 @@ async def mark_retry(
         .values(
             state=PENDING,
             next_attempt_at=at,
+            uncertain_since=uncertain_since,
             error_class=error_class,
             error_code=error_code,
             updated_at=clock.now(),

@@ -77,7 +77,12 @@ class Settings(BaseSettings):
     send_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     send_inline_attempts: int = Field(default=4, ge=1, le=10)
     send_retry_initial_seconds: float = Field(default=0.5, ge=0, le=30)
-    send_max_attempts: int = Field(default=6, ge=1, le=50)
+    send_retry_horizon_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 14,
+        description="How long a REST send is retried (backing off) before it is failed.",
+    )
     rate_limit_per_minute: int = Field(default=10, ge=1, description="Texts per sender.")
     rate_limit_per_day: int = Field(default=200, ge=1, description="Texts per sender.")
     rate_limit_global_per_minute: int = Field(default=600, ge=1, description="All senders.")

@@ -4,7 +4,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from messaging.sender import OutboxSender, TwilioTransport
+from messaging.sender import OutboxSender
+from messaging.transport import TwilioTransport
 from stores.clock import ManualClock
 from stores.db import Database
 from stores.settings import Settings

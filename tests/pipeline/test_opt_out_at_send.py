@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from messaging.sender import OutboxSender, TwilioTransport
+from messaging.sender import OutboxSender
+from messaging.transport import TwilioTransport
 from stores import users
 from tests.pipeline import test_scheduler
 from tests.pipeline.conftest import pipeline_settings

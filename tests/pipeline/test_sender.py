@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from messaging.sender import lease_seconds
 from stores import flags, outbox, users
 from stores.models import OutboxItem, User
 from tests.conftest import ANN_PHONE, PUBLIC_BASE_URL
@@ -53,14 +54,30 @@ async def test_a_message_is_sent_once_with_twilios_sid_and_a_status_callback(sen
     assert (row.state, row.twilio_sid, row.attempts) == ("sent", message["Sid"], 1)
 
 
-async def test_transient_failures_are_retried_until_one_message_goes_out(sender, fake_twilio):
+async def test_refusals_are_retried_on_the_spot_until_one_message_goes_out(sender, fake_twilio):
     fake, _ = fake_twilio
-    fake.fail_next((500, 20500), (500, 20500), (429, 20429))
+    fake.fail_next((503, 20503), (503, 20503), (429, 20429))
     await enqueue(sender)
     await sender.send_due()
     assert fake.attempts == 4
     assert len(fake.sent) == 1
     assert (await the_row(sender)).state == "sent"
+    assert fake.lookups == 0  # nothing could have gone out: no reconciliation needed
+
+
+async def test_after_a_500_the_message_is_looked_up_before_it_is_sent_again(sender, fake_twilio):
+    fake, _ = fake_twilio
+    fake.fail_next((500, 20500))
+    await enqueue(sender)
+    await sender.send_due()
+    row = await the_row(sender)
+    assert (row.state, fake.attempts) == ("pending", 1)  # not retried blindly on the spot
+    assert row.uncertain_since is not None
+    sender.clock.advance(timedelta(minutes=1))
+    await sender.send_due()
+    assert (fake.lookups, fake.attempts, len(fake.sent)) == (1, 2, 1)
+    row = await the_row(sender)
+    assert (row.state, row.uncertain_since) == ("sent", None)
 
 
 async def test_when_retries_run_out_the_row_waits_and_is_sent_later(sender, fake_twilio):
@@ -140,13 +157,65 @@ async def test_a_sender_that_died_after_claiming_is_taken_over(sender, fake_twil
     await enqueue(sender)
     async with sender.database.session() as session:
         await outbox.claim_due(session, clock=sender.clock, stale_after=timedelta(minutes=1))
-    assert await sender.send_due() == 0  # claimed by the "dead" sender, not stale yet
-    sender.clock.advance(timedelta(minutes=2))
+    assert await sender.send_due() == 0  # claimed by the "dead" sender, its lease running
+    sender.clock.advance(timedelta(seconds=lease_seconds(sender.settings) + 1))
     assert await sender.send_due() == 1
     assert len(fake.sent) == 1
+    assert fake.lookups == 1  # the dead sender may have sent it: looked up first
     async with sender.database.session() as session:
         rows = (await session.execute(select(OutboxItem))).scalars().all()
     assert [r.attempts for r in rows] == [2]
+
+
+async def test_a_send_twilio_accepted_but_answered_late_goes_out_once(sender, fake_twilio):
+    fake, _ = fake_twilio
+    sender.transport._timeout = 0.5  # SEND_TIMEOUT_SECONDS, enforced by us
+    fake.answer_late(3.0)  # accepted at once, answered after the timeout
+    await enqueue(sender)
+    await sender.send_due()
+    row = await the_row(sender)
+    assert row.state == "pending" and row.uncertain_since is not None
+    assert len(fake.sent) == 1
+    sender.clock.advance(timedelta(minutes=1))
+    await sender.send_due()
+    row = await the_row(sender)
+    assert (row.state, row.twilio_sid) == ("sent", fake.sent[0]["Sid"])
+    assert (fake.attempts, fake.lookups, len(fake.sent)) == (1, 1, 1)
+
+
+async def test_a_four_hour_outage_is_ridden_out_and_the_reply_sent_once(sender, fake_twilio):
+    fake, _ = fake_twilio
+    fake.down = True
+    await enqueue(sender)
+    outage_ends = sender.clock.now() + timedelta(hours=4)
+    tries = 0
+    while sender.clock.now() < outage_ends:
+        await sender.send_due()
+        row = await the_row(sender)
+        assert row.state == "pending"  # never given up on during the outage
+        sender.clock.advance(max(row.next_attempt_at - sender.clock.now(), timedelta(0)))
+        tries += 1
+    fake.down = False
+    await sender.send_due()
+    assert len(fake.sent) == 1
+    assert (await the_row(sender)).state == "sent"
+    assert tries < 60  # it backed off rather than hammering Twilio
+
+
+async def test_a_send_failing_past_the_retry_horizon_is_failed_and_counted(sender, fake_twilio):
+    from messaging.metrics import REGISTRY
+
+    fake, _ = fake_twilio
+    fake.down = True
+    await enqueue(sender)
+    sender.clock.advance(timedelta(hours=sender.settings.send_retry_horizon_hours, seconds=1))
+    await sender.send_due()
+    assert (await the_row(sender)).state == "failed"
+    async with sender.database.session() as session:
+        from messaging.metrics import refresh_database_gauges
+
+        await refresh_database_gauges(session)
+    assert REGISTRY.get_sample_value("sms_outbox_failed") == 1
 
 
 async def test_sends_are_counted_by_outcome_for_metrics(sender, fake_twilio):

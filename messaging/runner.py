@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -63,6 +64,8 @@ class _Answer:
     user_id: int | None = None
     conversation_id: int | None = None
     error_class: str | None = None
+    defer: datetime | None = None
+    """Not answered yet: back in the queue until then (messaging.limits)."""
 
 
 class TurnRunner:
@@ -118,6 +121,10 @@ class TurnRunner:
             )
         else:
             answer = await self._answer(row)
+        if answer.defer is not None:
+            async with self.database.session() as session:
+                await inbox.defer(session, inbox_id=row.id, until=answer.defer, clock=self.clock)
+            return TurnResult(reply=None, outcome=answer.outcome, delivery=inbox.UNDECIDED)
         delivery = await self._deliver(row, answer)
         if answer.outcome == approvals.ACCOUNT_DELETED:
             # After the goodbye is recorded: it leaves as TwiML (no model call after YES, so
@@ -154,6 +161,8 @@ class TurnRunner:
             limited = await limits.check(
                 session, row=row, user_id=user.id, settings=self.settings, clock=self.clock
             )
+            if limited is not None and limited.defer_until is not None:
+                return _Answer(reply=None, outcome=limited.outcome, defer=limited.defer_until)
             conversation = await users.get_or_create_conversation(
                 session, user_id=user.id, channel=row.channel, clock=self.clock
             )

@@ -92,7 +92,9 @@ class TurnWorker:
         claimed: list[Candidate] = []
         try:
             async with self.database.session() as session:
-                for candidate in await inbox.candidates(session, limit=max(20, 2 * wanted)):
+                for candidate in await inbox.candidates(
+                    session, clock=self.clock, limit=max(20, 2 * wanted)
+                ):
                     if len(claimed) == wanted:
                         break
                     if not await self.locks.try_acquire(candidate.conversation_key):

@@ -7,9 +7,9 @@ first row and never starts a second agent run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -146,7 +146,7 @@ class Candidate:
         return f"{self.channel}:{self.from_number}"
 
 
-async def candidates(session: AsyncSession, *, limit: int = 20) -> list[Candidate]:
+async def candidates(session: AsyncSession, *, clock: Clock, limit: int = 20) -> list[Candidate]:
     """The oldest waiting text of each conversation that has nothing older still open, oldest
     first. On Postgres the rows are locked FOR UPDATE SKIP LOCKED until the session ends, so
     workers claiming at the same moment each get different rows."""
@@ -163,7 +163,11 @@ async def candidates(session: AsyncSession, *, limit: int = 20) -> list[Candidat
     )
     query = (
         select(InboxItem.id, InboxItem.from_number, InboxItem.channel, InboxItem.message_sid)
-        .where(InboxItem.state == RECEIVED, ~older_open)
+        .where(
+            InboxItem.state == RECEIVED,
+            ~older_open,
+            or_(InboxItem.not_before.is_(None), InboxItem.not_before <= clock.now()),
+        )
         .order_by(InboxItem.id)
         .limit(limit)
     )
@@ -191,6 +195,22 @@ async def requeue(session: AsyncSession, *, inbox_id: int, clock: Clock) -> None
         update(InboxItem)
         .where(InboxItem.id == inbox_id, InboxItem.delivery.is_(None))
         .values(delivery=VIA_OUTBOX)
+    )
+
+
+async def defer(session: AsyncSession, *, inbox_id: int, until: datetime, clock: Clock) -> None:
+    """Put a claimed row back in the queue until `until` (a per-minute limit): it keeps its
+    place in its conversation, and the claim does not count as a failed attempt."""
+    await session.execute(
+        update(InboxItem)
+        .where(InboxItem.id == inbox_id, InboxItem.state == PROCESSING)
+        .values(
+            state=RECEIVED,
+            not_before=until,
+            claimed_at=None,
+            attempts=InboxItem.attempts - 1,
+            updated_at=clock.now(),
+        )
     )
 
 

@@ -88,6 +88,7 @@ class InboxItem(Base):
     __table_args__ = (
         Index("ix_inbox_from_received", "from_number", "received_at"),
         Index("ix_inbox_state_id", "state", "id"),
+        Index("ix_inbox_claimed_at", "claimed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -110,6 +111,9 @@ class InboxItem(Base):
         String(16), nullable=True, doc="how the reply left: twiml, outbox or none"
     )
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    not_before: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, doc="deferred by a per-minute limit until then"
+    )
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

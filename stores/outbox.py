@@ -188,3 +188,17 @@ async def mark_final(
 async def get_by_twilio_sid(session: AsyncSession, *, twilio_sid: str) -> OutboxItem | None:
     query = select(OutboxItem).where(OutboxItem.twilio_sid == twilio_sid)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def sent_since(session: AsyncSession, *, to_number: str, kind: str, since: datetime) -> bool:
+    """Whether a message of `kind` was queued for `to_number` since `since`."""
+    query = (
+        select(OutboxItem.id)
+        .where(
+            OutboxItem.to_number == to_number,
+            OutboxItem.kind == kind,
+            OutboxItem.created_at >= since,
+        )
+        .limit(1)
+    )
+    return (await session.execute(query)).first() is not None

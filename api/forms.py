@@ -22,19 +22,36 @@ class BadForm(ValueError):
         self.status = status
 
 
+MAX_NUM_MEDIA = 10
+"""Twilio attaches at most 10 media to a message."""
+
+
 async def read_form(request: Request) -> FormData:
+    """The form, read as it streams in and refused as soon as it is too large (before the
+    signature can be checked, so an unsigned flood costs at most MAX_FORM_BYTES of memory)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         raise BadForm("expected an application/x-www-form-urlencoded body", status=415)
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise BadForm(f"form body over {MAX_FORM_BYTES} bytes", status=413)
+    too_large = BadForm(f"form body over {MAX_FORM_BYTES} bytes", status=413)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            raise too_large
+        chunks.append(chunk)
     try:
-        text = body.decode("utf-8")
+        text = b"".join(chunks).decode("utf-8")
     except UnicodeDecodeError:
         raise BadForm("form body is not UTF-8") from None
-    pairs: list[tuple[str, str | UploadFile]] = list(parse_qsl(text, keep_blank_values=True))
-    return FormData(pairs)
+    pairs = parse_qsl(text, keep_blank_values=True)
+    if any("\x00" in key or "\x00" in value for key, value in pairs):
+        raise BadForm("form fields must not contain NUL bytes")  # Postgres refuses them
+    fields: list[tuple[str, str | UploadFile]] = list(pairs)
+    return FormData(fields)
 
 
 def inbound_from_form(form: FormData, *, default_region: str) -> InboundSms:
@@ -52,6 +69,8 @@ def inbound_from_form(form: FormData, *, default_region: str) -> InboundSms:
     except InvalidPhoneNumber as error:
         raise BadForm(f"From: {error}") from None
     num_media = str(form.get("NumMedia") or "0").strip()
+    if not (num_media.isascii() and num_media.isdigit()) or int(num_media) > MAX_NUM_MEDIA:
+        raise BadForm(f"NumMedia must be a whole number from 0 to {MAX_NUM_MEDIA}")
     return InboundSms(
         message_sid=message_sid,
         from_number=sender.phone,
@@ -59,6 +78,6 @@ def inbound_from_form(form: FormData, *, default_region: str) -> InboundSms:
         body=str(form.get("Body") or ""),
         to_number=str(form.get("To") or "")[:32] or None,
         account_sid=str(form.get("AccountSid") or "")[:64] or None,
-        num_media=int(num_media) if num_media.isdigit() else 0,
+        num_media=int(num_media),
         opt_out_type=str(form.get("OptOutType") or "").strip().upper()[:16] or None,
     )

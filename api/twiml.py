@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Response
 from twilio.twiml.messaging_response import MessagingResponse
 
-from messaging.replies import MAX_SMS_CHARS
+from messaging.replies import MAX_SMS_CHARS, sendable
 
 TWIML_MEDIA_TYPE = "application/xml"
 
@@ -24,6 +24,7 @@ def clip(text: str, limit: int = MAX_SMS_CHARS) -> str:
 def render(reply: str | None, *, status_code: int = 200) -> Response:
     """`<Response><Message>reply</Message></Response>`, or an empty `<Response/>` for None."""
     response = MessagingResponse()
+    reply = sendable(reply or "")
     if reply:
         response.message(clip(reply))
     return Response(content=str(response), media_type=TWIML_MEDIA_TYPE, status_code=status_code)

@@ -27,6 +27,7 @@ from tenacity import (
 from twilio.base.exceptions import TwilioRestException
 
 from messaging import metrics
+from messaging.replies import sendable
 from messaging.transport import (
     SendOutcomeUnknown,
     Sent,
@@ -158,9 +159,10 @@ class OutboxSender:
 
     async def _send_row(self, row: OutboxItem) -> Sent:
         to = f"whatsapp:{row.to_number}" if row.channel == "whatsapp" else row.to_number
+        body = sendable(row.body)
         if row.uncertain_since is not None:
             # An earlier attempt may have reached Twilio: look before sending again.
-            already = await self._reconcile(row, to)
+            already = await self._reconcile(row, to, body)
             if already is not None:
                 metrics.record_send("reconciled")
                 return already
@@ -169,11 +171,11 @@ class OutboxSender:
             if self.settings.public_base_url
             else None
         )
-        return await self._send_with_retries(to, row.from_address, row.body, callback)
+        return await self._send_with_retries(to, row.from_address, body, callback)
 
-    async def _reconcile(self, row: OutboxItem, to: str) -> Sent | None:
+    async def _reconcile(self, row: OutboxItem, to: str, body: str) -> Sent | None:
         assert row.uncertain_since is not None
-        found = await self.transport.find_sent(to=to, body=row.body, since=row.uncertain_since)
+        found = await self.transport.find_sent(to=to, body=body, since=row.uncertain_since)
         if not found:
             log.info("outbox %s: the unsure attempt never reached Twilio; sending", row.id)
             return None

@@ -41,6 +41,14 @@ class Server:
     log: Path
     database: Path
     """The server's SQLite file."""
+    pid: int = 0
+
+    def peak_memory_kb(self) -> int:
+        """The server process's peak resident memory so far (VmHWM, Linux)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmHWM in /proc (not Linux?)")
 
     def tail(self, lines: int = 60) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -88,7 +96,10 @@ def live_server(
             start_new_session=True,
         )
     server = Server(
-        base_url=f"http://127.0.0.1:{port}", log=log, database=workdir / "data" / "assistant.db"
+        base_url=f"http://127.0.0.1:{port}",
+        log=log,
+        database=workdir / "data" / "assistant.db",
+        pid=process.pid,
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S

@@ -26,7 +26,7 @@ from cli.common import (
     say,
     settings,
 )
-from stores.settings import ConfigurationError
+from stores.settings import ConfigurationError, Settings
 
 app = typer.Typer(
     help="A personal assistant you reach by text message.",
@@ -53,6 +53,40 @@ def migrate() -> None:
         if applied
         else "schema is current"
     )
+    if ENCRYPTING_REVISION in applied:
+        _encrypt_existing_rows(config)
+
+
+ENCRYPTING_REVISION = "0009"
+"""The migration after which user names, missed-reminder notices and media are encrypted."""
+
+
+def _encrypt_existing_rows(config: Settings) -> None:
+    """Rows written before a column was encrypted are still plain text: encrypt them now
+    (what `keys rotate` does), unless the database holds no user yet."""
+    from sqlalchemy import func, select
+
+    from stores import crypto, rotation
+    from stores.db import Database
+    from stores.models import User
+
+    async def run() -> int:
+        database = Database(config.database_url)
+        try:
+            async with database.session() as session:
+                if not (await session.execute(select(func.count(User.id)))).scalar_one():
+                    return 0
+            crypto.configure(config)
+            return await rotation.rotate_all(database, crypto.keyring())
+        finally:
+            await database.dispose()
+
+    try:
+        done = asyncio.run(run())
+    except ConfigurationError as error:
+        fail(str(error), code=2)
+    if done:
+        out.print(f"encrypted {done} stored value(s) with the newest key")
 
 
 @app.command()

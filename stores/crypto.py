@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-from sqlalchemy import Text
+from sqlalchemy import LargeBinary, Text
 from sqlalchemy.types import TypeDecorator
 
 from stores.settings import ConfigurationError, Settings
@@ -43,6 +43,19 @@ class Keyring:
         if not stored.startswith(TOKEN_PREFIX):
             return stored  # written before encryption existed; `keys rotate` encrypts it
         return self.fernet.decrypt(stored.encode("ascii")).decode("utf-8")
+
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        return self.fernet.encrypt(data)
+
+    def decrypt_bytes(self, stored: bytes) -> bytes:
+        if not stored.startswith(TOKEN_PREFIX.encode("ascii")):
+            return stored  # written before encryption existed; `keys rotate` encrypts it
+        return self.fernet.decrypt(stored)
+
+    def rotate_bytes(self, stored: bytes) -> bytes:
+        if not stored.startswith(TOKEN_PREFIX.encode("ascii")):
+            return self.encrypt_bytes(stored)
+        return self.fernet.rotate(stored)
 
     def rotate(self, stored: str) -> str:
         """Re-encrypted with the newest key (plain text from before encryption: encrypted)."""
@@ -152,6 +165,27 @@ class EncryptedText(TypeDecorator[str]):
             return None
         try:
             return keyring().decrypt(value)
+        except InvalidToken:
+            raise ConfigurationError(
+                "Configuration error: stored data was encrypted with a key that is not in "
+                "ENCRYPTION_KEY (keep old keys after the new one until `keys rotate` ran)"
+            ) from None
+
+
+class EncryptedBytes(TypeDecorator[bytes]):
+    """A binary column (MMS media) stored as a Fernet token."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Any) -> bytes | None:
+        return None if value is None else keyring().encrypt_bytes(bytes(value))
+
+    def process_result_value(self, value: bytes | None, dialect: Any) -> bytes | None:
+        if value is None:
+            return None
+        try:
+            return keyring().decrypt_bytes(bytes(value))
         except InvalidToken:
             raise ConfigurationError(
                 "Configuration error: stored data was encrypted with a key that is not in "

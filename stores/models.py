@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from stores.crypto import EncryptedText
+from stores.crypto import EncryptedBytes, EncryptedText
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -49,7 +49,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True, doc="E.164, e.g. +14155550123")
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(EncryptedText, doc="encrypted: what the user is called")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -308,7 +308,7 @@ class MediaItem(Base):
     ordinal: Mapped[int] = mapped_column(Integer)
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column()
+    data: Mapped[bytes] = mapped_column(EncryptedBytes)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -404,7 +404,9 @@ class Reminder(Base):
     state: Mapped[str] = mapped_column(String(16), doc="scheduled/sent/done/cancelled/missed")
     last_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     missed_notice: Mapped[str | None] = mapped_column(
-        Text, nullable=True, doc="an occurrence missed while down, told in the next message"
+        EncryptedText,
+        nullable=True,
+        doc="an occurrence missed while down, told in the next message",
     )
     source_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

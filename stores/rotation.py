@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import Column, Table, Text, literal, select, text, update
+from sqlalchemy import Column, LargeBinary, Table, Text, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stores.crypto import EncryptedText, Keyring
+from stores.crypto import EncryptedBytes, EncryptedText, Keyring
 from stores.db import Database
 from stores.models import Base
 
@@ -26,7 +26,7 @@ CHECKPOINT_BLOBS = {
 def encrypted_columns() -> Iterator[tuple[Table, Column[str]]]:
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
-            if isinstance(column.type, EncryptedText):
+            if isinstance(column.type, (EncryptedText, EncryptedBytes)):
                 yield table, column
 
 
@@ -46,19 +46,24 @@ async def rotate_all(
     done = 0
     for table, column in encrypted_columns():
         key = table.primary_key.columns.values()[0]
+        binary = isinstance(column.type, EncryptedBytes)
+        raw = LargeBinary if binary else Text
         last = None
         while True:
             async with database.session() as session:
                 # Read and write the stored token as plain Text, bypassing EncryptedText.
-                query = select(key, column.cast(Text)).where(column.isnot(None)).order_by(key)
+                query = select(key, column.cast(raw)).where(column.isnot(None)).order_by(key)
                 if last is not None:
                     query = query.where(key > last)
                 rows = (await session.execute(query.limit(BATCH))).all()
                 for row_id, stored in rows:
+                    fresh = (
+                        keyring.rotate_bytes(bytes(stored)) if binary else keyring.rotate(stored)
+                    )
                     await session.execute(
                         update(table)
                         .where(key == row_id)
-                        .values({column.name: literal(keyring.rotate(stored), type_=Text)})
+                        .values({column.name: literal(fresh, type_=raw)})
                     )
             if not rows:
                 break

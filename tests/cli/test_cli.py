@@ -115,8 +115,13 @@ def free_port() -> int:
 
 
 def user_rows(workspace: Workspace) -> list[tuple[str, str, str]]:
+    """The users as stored (names are encrypted: decrypted here with the test key)."""
+    from stores.crypto import Keyring
+
+    keyring = Keyring([TEST_ENCRYPTION_KEY.encode()])
     with sqlite3.connect(workspace.database_path) as connection:
-        return connection.execute("SELECT phone, name, timezone FROM users ORDER BY id").fetchall()
+        rows = connection.execute("SELECT phone, name, timezone FROM users ORDER BY id").fetchall()
+    return [(phone, keyring.decrypt(name), timezone) for phone, name, timezone in rows]
 
 
 # --- migrate -----------------------------------------------------------------------------------
@@ -145,6 +150,28 @@ def test_migrate_creates_the_schema_then_says_it_is_current(workspace: Workspace
     listed = workspace.run("users", "list")
     assert listed.returncode == 0, listed.stderr
     assert "no users yet" in listed.stdout
+
+
+def test_migrate_encrypts_names_stored_before_they_were_encrypted(workspace: Workspace) -> None:
+    from alembic import command
+
+    from stores.migrate import alembic_config
+
+    workspace.database_path.parent.mkdir(parents=True)
+    command.upgrade(alembic_config(workspace.database_url), "0008")
+    with sqlite3.connect(workspace.database_path) as connection:
+        connection.execute(
+            "INSERT INTO users (phone, name, timezone, status, created_at, updated_at) "
+            "VALUES (?, 'Ann Plaintext', 'UTC', 'active', '2026-01-01', '2026-01-01')",
+            (ANN_PHONE,),
+        )
+    result = workspace.run("migrate")
+    assert result.returncode == 0, result.stderr
+    assert "encrypted 1 stored value(s)" in result.stdout
+    with sqlite3.connect(workspace.database_path) as connection:
+        [(stored,)] = connection.execute("SELECT name FROM users").fetchall()
+    assert stored.startswith("gAAAAA")
+    assert user_rows(workspace) == [(ANN_PHONE, "Ann Plaintext", "UTC")]
 
 
 # --- users -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from stores import crypto, notes, rotation
 from stores.db import Database, sqlite_path
-from stores.models import Message, Note
+from stores.models import Message, Note, User
 from stores.settings import ConfigurationError, load_settings
 from tests.api.conftest import SMS_URL, start_app
 from tests.conftest import ANN_PHONE, AUTH_TOKEN, make_settings
@@ -61,14 +61,15 @@ async def test_rotation_re_encrypts_with_the_new_key_and_the_old_one_can_go(
     monkeypatch.setenv("ENCRYPTION_KEY", f"{new_key},{TEST_ENCRYPTION_KEY}")
     keyring = crypto.configure(load_settings(_env_file=None))
     steps: list[int] = []
-    assert await rotation.count_rows(database) == 1
+    assert await rotation.count_rows(database) == 2  # the note and the user's name
     done = await rotation.rotate_all(database, keyring, on_progress=steps.append)
-    assert done >= 1 and sum(steps) == 1
+    assert done >= 2 and sum(steps) == 2
     monkeypatch.setenv("ENCRYPTION_KEY", new_key)  # the old key is gone
     crypto.configure(load_settings(_env_file=None))
     async with database.session() as session:
         [note] = (await session.execute(select(Note))).scalars().all()
-    assert note.text == "old secret"
+        [named] = (await session.execute(select(User))).scalars().all()
+    assert (note.text, named.name) == ("old secret", "Ann")
     await database.dispose()
 
 
@@ -145,3 +146,40 @@ async def test_rotation_covers_postgres_and_its_checkpoint_blobs(postgres_url, c
         async with harness.database.session() as session:
             bodies = [m.body for m in (await session.execute(select(Message))).scalars()]
         assert f"note: {SECRET}" in bodies
+
+
+async def test_names_missed_reminder_notices_and_media_are_encrypted_too(sqlite_url, clock):
+    from datetime import timedelta
+
+    from stores import media, reminders
+
+    database = Database(sqlite_url)
+    user = await add_user(database, clock, ANN_PHONE, name=f"Ann {SECRET}")
+    async with database.session() as session:
+        reminder = await reminders.add_reminder(
+            session,
+            user_id=user.id,
+            channel="sms",
+            text="call the vet",
+            timezone="UTC",
+            first=clock.now() + timedelta(hours=1),
+            clock=clock,
+        )
+        reminder.missed_notice = f"Missed while down: {SECRET}"
+        await media.store_media_item(
+            session,
+            user_id=user.id,
+            message_sid="SM1",
+            ordinal=0,
+            content_type="text/vcard",
+            data=f"BEGIN:VCARD\nFN:{SECRET}\nEND:VCARD".encode(),
+            clock=clock,
+        )
+    async with database.session() as session:  # readable through the app
+        assert (await session.execute(select(User))).scalar_one().name == f"Ann {SECRET}"
+        notices = await reminders.take_missed_notices(session, user_id=user.id)
+        assert notices == [f"Missed while down: {SECRET}"]
+    await database.dispose()
+    path = sqlite_path(sqlite_url)
+    for file in (p for p in (path, Path(f"{path}-wal")) if p.exists()):
+        assert SECRET.encode() not in file.read_bytes(), file

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from langchain_core.language_models import BaseChatModel
 
 from api import admin
+from api.admin import hardening
 from api.request_context import RequestContextMiddleware
 from api.routes import health, metrics, twilio
 from messaging.logs import silence_chatty_loggers
@@ -75,10 +76,20 @@ def create_app(
                 await pipeline.stop()
                 await database.dispose()
 
-    app = FastAPI(title="sms-assistant", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="sms-assistant",
+        version="0.1.0",
+        lifespan=lifespan,
+        # Our own routes: open in development, behind the admin's authentication otherwise.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    hardening.install_docs(app, settings)
     app.include_router(twilio.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     admin.install(app)
+    app.add_middleware(hardening.SecurityHeaders)
     app.add_middleware(RequestContextMiddleware)
     return app

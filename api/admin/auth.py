@@ -21,6 +21,7 @@ import hmac
 import ipaddress
 import secrets
 import time
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -59,6 +60,60 @@ class AdminPrincipal:
     via: Literal["bearer", "session", "local"]
     csrf_token: str | None
     """The token this session's forms must echo (None for bearer calls, which need none)."""
+    nonce: str | None = None
+    """The session cookie's nonce (what logout revokes)."""
+
+
+class SignInThrottle:
+    """At most `limit` failed sign-ins (a wrong token, by form or bearer) per client in
+    `window` seconds; then the client waits. Per process: enough to make guessing the token
+    pointless, which is its only job."""
+
+    def __init__(self, limit: int = 5, window: float = 900.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
+
+    def retry_after(self, client: str, now: float | None = None) -> int:
+        """Seconds this client must wait before trying again (0: it may try now)."""
+        now = time.monotonic() if now is None else now
+        failures = self._failures.get(client)
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        if not failures:
+            self._failures.pop(client, None)
+            return 0
+        if len(failures) < self.limit:
+            return 0
+        return max(1, int(failures[0] + self.window - now) + 1)
+
+    def failed(self, client: str, now: float | None = None) -> None:
+        self._failures[client].append(time.monotonic() if now is None else now)
+        if len(self._failures) > 10_000:  # bounded: forget the oldest clients
+            for stale in list(self._failures)[:1000]:
+                del self._failures[stale]
+
+    def succeeded(self, client: str) -> None:
+        self._failures.pop(client, None)
+
+
+def throttle(request: Request) -> SignInThrottle:
+    """This app's throttle (one per app, so tests and apps never share counts)."""
+    state = request.app.state
+    if not hasattr(state, "sign_in_throttle"):
+        state.sign_in_throttle = SignInThrottle()
+    found: SignInThrottle = state.sign_in_throttle
+    return found
+
+
+def client_key(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check_not_throttled(request: Request) -> None:
+    wait = throttle(request).retry_after(client_key(request))
+    if wait:
+        raise AdminDenied(429, f"too many failed sign-ins: try again in {wait} s")
 
 
 def token_configured(settings: Settings) -> bool:
@@ -145,8 +200,10 @@ def authenticate(request: Request, settings: Settings) -> AdminPrincipal:
     authorization = request.headers.get("authorization", "")
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and token_configured(settings):
+        check_not_throttled(request)
         if token_matches(settings, credentials.strip()):
             return AdminPrincipal(via="bearer", csrf_token=None)
+        throttle(request).failed(client_key(request))
         raise AdminDenied(401, "the bearer token does not match ADMIN_TOKEN")
 
     local = not token_configured(settings) and is_local_development(request, settings)
@@ -161,6 +218,7 @@ def authenticate(request: Request, settings: Settings) -> AdminPrincipal:
     principal = AdminPrincipal(
         via="session" if nonce else "local",
         csrf_token=csrf_token_for(settings, nonce) if nonce else None,
+        nonce=nonce,
     )
     if request.method not in SAFE_METHODS:
         check_same_origin(request)

@@ -29,14 +29,18 @@ from api.admin.auth import (
     authenticate,
     check_csrf,
     check_same_origin,
+    client_key,
     csrf_token_for,
     disabled_message,
     is_local_development,
     new_session_cookie,
     session_nonce,
+    throttle,
     token_matches,
 )
+from api.admin.deps import refuse_revoked
 from api.admin.features import optional_features
+from api.admin.hardening import revoke_session
 from api.admin.responses import AdminError
 from api.deps import ClockDep, DatabaseDep, SettingsDep
 from messaging.tracing import tracing_summary
@@ -72,8 +76,11 @@ class PageSession:
         self.csrf_token = principal.csrf_token
 
 
-async def page_session(request: Request, settings: SettingsDep) -> PageSession:
+async def page_session(
+    request: Request, settings: SettingsDep, database: DatabaseDep
+) -> PageSession:
     principal = authenticate(request, settings)
+    await refuse_revoked(principal, database)
     if principal.via != "local":
         return PageSession(principal)
     # Local development: hand out a session so forms get a CSRF token like everyone else's.
@@ -178,8 +185,14 @@ async def login(
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, login_csrf):
         return _login_form(request, "The sign-in form expired: please try again.", 403)
+    client, throttled = client_key(request), throttle(request)
+    wait = throttled.retry_after(client)
+    if wait:
+        return _login_form(request, f"Too many failed sign-ins: try again in {wait} s.", 429)
     if not token_matches(settings, token.strip()):
+        throttled.failed(client)
         return _login_form(request, "That is not the ADMIN_TOKEN this server uses.", 401)
+    throttled.succeeded(client)
     response = _redirect("/admin")
     _set_session_cookie(request, response, new_session_cookie(settings))
     response.delete_cookie(LOGIN_COOKIE, path="/admin")
@@ -188,9 +201,16 @@ async def login(
 
 @router.post("/logout")
 async def logout(
-    request: Request, session: PageDep, csrf_token: Annotated[str, Form(max_length=128)] = ""
+    request: Request,
+    session: PageDep,
+    database: DatabaseDep,
+    clock: ClockDep,
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     await _form_csrf(request, session, csrf_token)
+    if session.principal.nonce is not None:  # the cookie stops working, not just goes away
+        async with database.session() as db_session:
+            await revoke_session(db_session, nonce=session.principal.nonce, clock=clock)
     response = _redirect("/admin/login?done=signed_out")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.base import SerializerProtocol
@@ -47,6 +48,29 @@ async def open_checkpointer(database_url: str) -> AsyncIterator[BaseCheckpointSa
             yield saver
 
 
+SETUP_LOCK_POLL_SECONDS = 0.05
+
+
+async def _take_setup_lock(connection: Any) -> None:
+    """Wait for the set-up lock by polling, never with a blocking pg_advisory_lock.
+
+    Processes starting together would run the saver's own migrations at once and deadlock on its
+    CREATE INDEX; one at a time, the later ones find nothing to do. But a blocking wait is itself
+    a deadlock: the holder's CREATE INDEX CONCURRENTLY (run on another pooled connection) waits
+    for every open transaction to end, including the waiter's `SELECT pg_advisory_lock`, which
+    waits for the holder: a cycle PostgreSQL cannot see. A waiter that polls holds no snapshot
+    between polls, so the holder's index build only waits for one short statement.
+    """
+    while True:
+        cursor = await connection.execute(
+            "SELECT pg_try_advisory_lock(%s) AS taken", (SETUP_LOCK_KEY,)
+        )
+        row = await cursor.fetchone()
+        if row and row["taken"]:
+            return
+        await asyncio.sleep(SETUP_LOCK_POLL_SECONDS)
+
+
 class _NoLock:
     async def __aenter__(self) -> None:
         return None
@@ -80,10 +104,8 @@ async def _pooled_postgres_saver(
     try:
         saver = AsyncPostgresSaver(pool, serde=serde)  # type: ignore[arg-type]
         saver.lock = _NoLock()  # type: ignore[assignment]
-        # Processes starting together would run the saver's own migrations at once and
-        # deadlock on its CREATE INDEX; one at a time, the later ones find nothing to do.
         async with pool.connection() as connection:
-            await connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
+            await _take_setup_lock(connection)
             try:
                 await saver.setup()
             finally:

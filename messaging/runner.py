@@ -31,6 +31,7 @@ from messaging import media as mms
 from messaging.delivery import take_inline
 from messaging.keywords import KeywordContext
 from messaging.notify import ReplyNotifier
+from messaging.turns import PhasedGraph
 from stores import consent, continuations, inbox, messages, outbox, privacy, reminders, users
 from stores import media as media_store
 from stores.clock import Clock
@@ -86,7 +87,7 @@ class TurnRunner:
         self.chat_model = chat_model
         self.embeddings = embeddings or shared_embeddings(settings)
         self.notifier = notifier or ReplyNotifier()
-        self.graph = builder.compile(checkpointer=checkpointer)
+        self.graph = PhasedGraph(builder.compile(checkpointer=checkpointer))
 
     async def run(self, inbox_id: int) -> TurnResult:
         """Claim and answer one row (for callers that own the conversation, like `chat`)."""

@@ -42,11 +42,54 @@ async def open_checkpointer(database_url: str) -> AsyncIterator[BaseCheckpointSa
             for pragma in SQLITE_PRAGMAS:
                 await connection.execute(pragma)
             await sqlite_saver.setup()
+            await connection.executescript(SQLITE_PRUNE_TRIGGER)
+            await connection.commit()
             yield sqlite_saver
     else:
         async with _pooled_postgres_saver(postgres_conninfo(database_url), serde) as saver:
             yield saver
 
+
+# A conversation keeps only its latest checkpoint: the database drops the superseded ones as a
+# new one is written, in the same statement, so pruning costs no round trip. The latest one holds
+# all a turn needs: the state (with the history, itself bounded by summarize) and, in its
+# writes, the question of a pending approval. Checkpoint ids grow with time (uuid6), and a run
+# saves a checkpoint before the writes that belong to it, so "older than the new one" is safe.
+# (LangGraph's time travel through old checkpoints is given up; nothing here uses it.)
+SQLITE_PRUNE_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS prune_superseded_checkpoints AFTER INSERT ON checkpoints
+BEGIN
+    DELETE FROM checkpoints WHERE thread_id = NEW.thread_id
+        AND checkpoint_ns = NEW.checkpoint_ns AND checkpoint_id < NEW.checkpoint_id;
+    DELETE FROM writes WHERE thread_id = NEW.thread_id
+        AND checkpoint_ns = NEW.checkpoint_ns AND checkpoint_id < NEW.checkpoint_id;
+END;
+"""
+
+# On Postgres the channel values live in checkpoint_blobs, one row per channel version; the
+# saver writes a checkpoint's new blobs before the checkpoint, and the kept checkpoint names the
+# versions it reads, so every other blob of the thread is garbage.
+POSTGRES_PRUNE_TRIGGER = (
+    """
+CREATE OR REPLACE FUNCTION prune_superseded_checkpoints() RETURNS trigger AS $$
+BEGIN
+    DELETE FROM checkpoints WHERE thread_id = NEW.thread_id
+        AND checkpoint_ns = NEW.checkpoint_ns AND checkpoint_id < NEW.checkpoint_id;
+    DELETE FROM checkpoint_writes WHERE thread_id = NEW.thread_id
+        AND checkpoint_ns = NEW.checkpoint_ns AND checkpoint_id < NEW.checkpoint_id;
+    DELETE FROM checkpoint_blobs AS b WHERE b.thread_id = NEW.thread_id
+        AND b.checkpoint_ns = NEW.checkpoint_ns
+        AND b.version IS DISTINCT FROM (NEW.checkpoint -> 'channel_versions' ->> b.channel);
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql
+""",
+    """
+CREATE OR REPLACE TRIGGER prune_superseded_checkpoints
+    AFTER INSERT OR UPDATE ON checkpoints
+    FOR EACH ROW EXECUTE FUNCTION prune_superseded_checkpoints()
+""",
+)
 
 SETUP_LOCK_POLL_SECONDS = 0.05
 
@@ -108,6 +151,8 @@ async def _pooled_postgres_saver(
             await _take_setup_lock(connection)
             try:
                 await saver.setup()
+                for statement in POSTGRES_PRUNE_TRIGGER:
+                    await connection.execute(statement)
             finally:
                 await connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
         yield saver

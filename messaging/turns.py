@@ -1,0 +1,59 @@
+"""The graph as the runner drives it: a checkpoint per phase of a turn, not per step.
+
+LangGraph's default durability saves a checkpoint after every step (about ten a turn, each with
+the whole history). A crashed turn only needs two of them to be answered once and correctly:
+
+* after the tools ran: their side effects (a note saved, a reminder set) must not happen again
+  when the turn is re-run, so the turn stops there (`interrupt_after`), which saves the state,
+  and goes on at once from that checkpoint;
+* at the end: the next turn starts from it (and an approval's question waits in it).
+
+Everything between is re-done on a re-run: loading state, recalling memories and documents,
+and the model's call, which are reads. So each phase runs with durability "exit".
+
+Old checkpoints are pruned by the database itself (stores.checkpointer), so a conversation
+keeps one checkpoint whatever its length.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import ToolMessage
+from langgraph.pregel import Pregel
+from langgraph.types import StateSnapshot
+
+CHECKPOINT_AFTER = ["tools"]
+"""Nodes with side effects: a checkpoint is saved as soon as one finishes."""
+
+
+class PhasedGraph:
+    """The compiled graph, run phase by phase; the same `ainvoke`/`aget_state` as LangGraph's."""
+
+    def __init__(self, compiled: Pregel[Any, Any, Any, Any]) -> None:
+        self.compiled = compiled
+
+    async def aget_state(self, config: Any) -> StateSnapshot:
+        return await self.compiled.aget_state(config)
+
+    async def ainvoke(self, value: Any, config: Any, *, context: Any) -> Any:
+        while True:
+            result = await self.compiled.ainvoke(
+                value,
+                config,
+                context=context,
+                durability="exit",
+                interrupt_after=CHECKPOINT_AFTER,
+            )
+            if not _stopped_after_tools(result):
+                return result
+            value = None  # go on from the checkpoint just saved
+
+
+def _stopped_after_tools(result: Any) -> bool:
+    """The graph always plans again after the tools, so a result that ends with a tool's
+    message (and no question for the user) is a turn paused at its checkpoint, not finished."""
+    if not isinstance(result, dict) or result.get("__interrupt__"):
+        return False
+    messages = result.get("messages") or []
+    return bool(messages) and isinstance(messages[-1], ToolMessage)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graph.context import Context
 from graph.errors import UserNotFound
 from graph.graph import builder
+from graph.limited_model import limited_chat_model
 from graph.model import load_chat_model, planner_for
 from graph.nodes.plan import recursion_limit
 from graph.state import InputState
@@ -84,7 +85,7 @@ class TurnRunner:
         self.database = database
         self.settings = settings
         self.clock = clock
-        self.chat_model = chat_model
+        self.chat_model = limited_chat_model(chat_model, settings)
         self.embeddings = embeddings or shared_embeddings(settings)
         self.notifier = notifier or ReplyNotifier()
         self.graph = PhasedGraph(builder.compile(checkpointer=checkpointer))

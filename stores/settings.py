@@ -79,7 +79,7 @@ class Settings(BaseSettings):
         description="Turns one process runs at once (they mostly wait on I/O).",
     )
     llm_concurrency: int = Field(
-        default=16,
+        default=64,
         ge=1,
         le=1_000,
         description="LLM calls one process makes at once (provider rate limits).",

@@ -17,11 +17,15 @@ keeps one checkpoint whatever its length.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from langchain_core.messages import ToolMessage
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.pregel import Pregel
 from langgraph.types import StateSnapshot
+
+import messaging.turn_metrics  # noqa: F401  (registers the callbacks that count turns, tools, tokens)
 
 CHECKPOINT_AFTER = ["tools"]
 """Nodes with side effects: a checkpoint is saved as soon as one finishes."""
@@ -37,6 +41,12 @@ class PhasedGraph:
         return await self.compiled.aget_state(config)
 
     async def ainvoke(self, value: Any, config: Any, *, context: Any) -> Any:
+        # The phases run inside one runnable, so callbacks and traces see one run per turn
+        # (the turn metrics count root runs: messaging.turn_metrics).
+        phases = RunnableLambda(partial(self._phases, context=context), name="turn")
+        return await phases.ainvoke(value, config)
+
+    async def _phases(self, value: Any, config: RunnableConfig, *, context: Any) -> Any:
         while True:
             result = await self.compiled.ainvoke(
                 value,

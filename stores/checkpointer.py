@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
-
-from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.serde.base import SerializerProtocol
+from typing import TYPE_CHECKING, Any
 
 from stores import crypto
 from stores.db import (
@@ -18,6 +15,10 @@ from stores.db import (
     postgres_conninfo,
     sqlite_path,
 )
+
+if TYPE_CHECKING:  # LangGraph is imported when a saver is opened, not with this module
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+    from langgraph.checkpoint.serde.base import SerializerProtocol
 
 POSTGRES_POOL_SIZE = 4
 SETUP_LOCK_KEY = 0x534D534153455455  # "SMSASETU": serialises checkpointer set-up

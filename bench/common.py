@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results.json"
@@ -109,3 +110,27 @@ def _record(name: str, title: str, series: list[Series], goals: list[Goal]) -> N
         "goals": [{"text": g.text, "met": g.met, "figure": g.figure} for g in goals],
     }
     RESULTS.write_text(json.dumps(results, indent=2))
+
+
+BENCH_ENCRYPTION_KEY = "x3Xw4mQ1Yd4xvN0nB6Jc0Ff0yq7rOJq2h5mXnR3t9Ks="
+"""One fixed key for the bench process and the processes it starts (never a generated one:
+rows written here must be readable there)."""
+
+
+def bench_settings(database_url: str, **overrides: object) -> Any:
+    """Settings that ignore .env and the environment's LLM keys, with encryption configured
+    for this process (what a composition root does at start-up)."""
+    from stores import crypto
+    from stores.settings import Settings
+
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "encryption_key": BENCH_ENCRYPTION_KEY,
+        "twilio_auth_token": "bench-token-0123456789",
+        "openai_api_key": None,
+        "openai_base_url": None,
+    }
+    values.update(overrides)
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    crypto.configure(settings)
+    return settings

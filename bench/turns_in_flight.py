@@ -20,7 +20,6 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 from bench.common import Goal, Series, alternate, bench_settings, report
 

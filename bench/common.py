@@ -38,11 +38,12 @@ def machine() -> str:
 
 @dataclass
 class Series:
-    """One figure measured once per repeat (lower is better)."""
+    """One figure measured once per repeat (lower is better unless `higher_is_better`)."""
 
     label: str
     unit: str
     values: list[float] = field(default_factory=list)
+    higher_is_better: bool = False
 
     @property
     def median(self) -> float:
@@ -50,7 +51,7 @@ class Series:
 
     @property
     def best(self) -> float:
-        return min(self.values)
+        return max(self.values) if self.higher_is_better else min(self.values)
 
     def row(self) -> str:
         shown = ", ".join(f"{v:.2f}" for v in self.values)

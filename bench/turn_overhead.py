@@ -91,18 +91,26 @@ async def _prepare(url: str) -> tuple[Any, Any, int]:
         )
     for n in range(MEMORIES):
         await memories.remember(
-            database, embeddings, user_id=user.id, clock=clock,
+            database,
+            embeddings,
+            user_id=user.id,
+            clock=clock,
             text=f"fact {n}: locker {n} is next to door {n * 7} on floor {n % 9}",
-        )  # fmt: skip
+        )
     for n in range(DOCUMENTS):
         body = " ".join(
             f"Clause {n}.{k}: rent is due on day {k} and pets need consent." for k in range(30)
         )
         await kb.ingest(
-            database, embeddings, user_id=user.id, source=f"lease-{n}.txt",
-            location=f"/docs/lease-{n}.txt", data=body.encode(), content_type="text/plain",
+            database,
+            embeddings,
+            user_id=user.id,
+            source=f"lease-{n}.txt",
+            location=f"/docs/lease-{n}.txt",
+            data=body.encode(),
+            content_type="text/plain",
             clock=clock,
-        )  # fmt: skip
+        )
     return database, embeddings, user.id
 
 
@@ -124,9 +132,13 @@ class Ours:
         settings = bench_settings(self.url)
         self.database, embeddings, user_id = await _prepare(self.url)
         self.context = Context(
-            settings=settings, user_id=user_id, database=self.database, clock=SystemClock(),
-            chat_model=instant_model(), embeddings=embeddings,
-        )  # fmt: skip
+            settings=settings,
+            user_id=user_id,
+            database=self.database,
+            clock=SystemClock(),
+            chat_model=instant_model(),
+            embeddings=embeddings,
+        )
         self._saver_cm = open_checkpointer(self.url)
         saver: Any = await self._saver_cm.__aenter__()
         await saver.conn.set_trace_callback(self._count)

@@ -93,9 +93,11 @@ async def run_ours(directory: Path, llm_url: str, users: int, llm_seconds: float
             for at, u, k in schedule(users, llm_seconds):
                 await asyncio.sleep(max(0.0, started + at - time.monotonic()))
                 inbound = InboundSms(
-                    message_sid=f"SM{uuid.uuid4().hex}", from_number=phone(u), channel="sms",
+                    message_sid=f"SM{uuid.uuid4().hex}",
+                    from_number=phone(u),
+                    channel="sms",
                     body=f"hi {k}",
-                )  # fmt: skip
+                )
                 async with database.session() as session:
                     row, _ = await inbox.receive(session, inbound=inbound, clock=clock)
                 arrived[(phone(u), k)] = time.monotonic()

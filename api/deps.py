@@ -34,6 +34,18 @@ def _clock(request: Request) -> Clock:
     return request.app.state.clock
 
 
+async def pipeline_by(request: Request, deadline: float) -> Pipeline | None:
+    """The pipeline if it has started by `deadline` (loop time), else None: a webhook that
+    came in while the server was starting leaves its reply to the outbox rather than wait."""
+    starting: asyncio.Task[Pipeline] = request.app.state.pipeline_ready
+    if not starting.done():
+        remaining = deadline - asyncio.get_running_loop().time()
+        done, _ = await asyncio.wait({starting}, timeout=max(remaining, 0))
+        if not done:
+            return None
+    return starting.result()
+
+
 async def _embeddings(request: Request) -> TextEmbeddings:
     await _pipeline(request)  # sets them
     return request.app.state.embeddings

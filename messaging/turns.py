@@ -27,6 +27,8 @@ from langgraph.types import StateSnapshot
 
 import messaging.turn_metrics  # noqa: F401  (registers the callbacks that count turns, tools, tokens)
 
+INTERRUPT = "__interrupt__"  # the key ainvoke reports a pause under (its constant is private)
+DEFAULT_RECURSION_LIMIT = 25  # LangGraph's, when the caller sets none
 CHECKPOINT_AFTER = ["tools"]
 """Nodes with side effects: a checkpoint is saved as soon as one finishes."""
 
@@ -47,17 +49,43 @@ class PhasedGraph:
         return await phases.ainvoke(value, config)
 
     async def _phases(self, value: Any, config: RunnableConfig, *, context: Any) -> Any:
+        # The runner's recursion limit bounds the whole turn (plan reads RemainingSteps), but
+        # LangGraph counts it per invocation: each phase gets what the earlier ones left.
+        # (A resumed invocation counts one step more than a run that starts from an input does:
+        # RemainingSteps is `stop - step`, and its first node runs at `step`, not `step + 1`.)
+        limit = int(config.get("recursion_limit") or DEFAULT_RECURSION_LIMIT)
+        used = 0
         while True:
-            result = await self.compiled.ainvoke(
-                value,
-                config,
-                context=context,
-                durability="exit",
-                interrupt_after=CHECKPOINT_AFTER,
-            )
+            resumed = 1 if value is None else 0
+            phase_config: Any = {**config, "recursion_limit": max(limit - used - resumed, 1)}
+            result, steps = await self._phase(value, phase_config, context)
+            used += steps
             if not _stopped_after_tools(result):
                 return result
             value = None  # go on from the checkpoint just saved
+
+    async def _phase(self, value: Any, config: RunnableConfig, context: Any) -> tuple[Any, int]:
+        """What `ainvoke` returns (state, with `__interrupt__` when paused), and the steps run."""
+        latest: Any = None
+        interrupts: list[Any] = []
+        steps = 0
+        async for mode, payload in self.compiled.astream(
+            value,
+            config,
+            context=context,
+            stream_mode=["updates", "values"],
+            durability="exit",
+            interrupt_after=CHECKPOINT_AFTER,
+        ):
+            if mode == "values":
+                latest = payload
+            elif isinstance(payload, dict) and INTERRUPT in payload:
+                interrupts.extend(payload[INTERRUPT])
+            else:
+                steps += 1
+        if interrupts and isinstance(latest, dict):
+            return {**latest, INTERRUPT: interrupts}, steps
+        return latest, steps
 
 
 def _stopped_after_tools(result: Any) -> bool:

@@ -42,6 +42,15 @@ class GatedModel(ScriptedModel):
         return ChatResult(generations=[ChatGeneration(message=AIMessage("ok"))])
 
 
+async def _all_done(database: Database, count: int) -> None:
+    while True:
+        async with database.session() as session:
+            states = (await session.execute(select(InboxItem.state))).scalars().all()
+        if len(states) == count and all(state == "done" for state in states):
+            return
+        await asyncio.sleep(0.05)
+
+
 async def _answer_texts(
     database_url, twilio_url, clock, model, users, while_running=None, **settings_values
 ):
@@ -68,9 +77,12 @@ async def _answer_texts(
             watcher = asyncio.ensure_future(
                 while_running(pipeline) if while_running else asyncio.sleep(0)
             )
-            await asyncio.wait_for(pipeline.worker.drain(), timeout=60)
-            await asyncio.wait_for(watcher, timeout=1)
-            await pipeline.stop()
+            pipeline.start_background()
+            try:
+                await asyncio.wait_for(_all_done(database, users), timeout=60)
+                await asyncio.wait_for(watcher, timeout=1)
+            finally:
+                await pipeline.stop()
         async with database.session() as session:
             rows = (await session.execute(select(InboxItem))).scalars().all()
         return [(row.state, row.outcome) for row in rows]

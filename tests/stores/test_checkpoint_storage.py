@@ -54,7 +54,6 @@ async def test_three_hundred_turns_keep_one_checkpoint_under_a_megabyte(database
             database=database,
             clock=clock,
             chat_model=OfflinePlanner(),
-            max_plan_steps=6,
             history_max_messages=40,
         )
         config: Any = {"configurable": {"thread_id": "300-turns"}}

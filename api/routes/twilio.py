@@ -13,7 +13,7 @@ from api import twiml
 from api.deps import ClockDep, DatabaseDep, SettingsDep, pipeline_by
 from api.forms import BadForm, inbound_from_form, read_form
 from api.signature import is_valid_signature
-from messaging import metrics, replies
+from messaging import delivery, metrics, replies
 from messaging.sender import apply_status_callback
 from stores import inbox, media
 from stores.phones import mask_phone
@@ -82,7 +82,7 @@ async def inbound_sms(
         pipeline = await pipeline_by(request, deadline)
         if pipeline is None:  # still starting: the reply will go out by REST
             async with database.session() as session:
-                await inbox.decide_delivery(session, inbox_id=row.id, delivery=inbox.VIA_OUTBOX)
+                await delivery.release_to_outbox(session, inbox_id=row.id)
             metrics.record_webhook("no_inline_reply")
             return twiml.render(None)
         pipeline.signal.wake()

@@ -54,8 +54,8 @@ class PostgresAdvisoryLocks:
     One connection per held lock would cap the turns in flight at the pool's size; a session
     holds any number of advisory locks, so one connection serves them all (statements on it are
     short and taken in turn). If the process dies the connection closes and every lock it held
-    is released, as before. If the connection breaks, the locks it held are gone too: it is
-    replaced, and the turns still running finish; their rows are already claimed.
+    is released, as before. If the connection breaks, the locks it held are gone too: the next
+    statement opens a new one and takes the running turns' locks again (`_retake`).
     """
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -68,6 +68,7 @@ class PostgresAdvisoryLocks:
         async with self._turn:
             if self._connection is None:
                 self._connection = await self._engine.connect()
+                await self._retake(self._connection, exclude=key)
             try:
                 value = (
                     await self._connection.execute(text(statement), {"key": advisory_key(key)})
@@ -75,11 +76,20 @@ class PostgresAdvisoryLocks:
                 await self._connection.commit()
             except BaseException:
                 connection, self._connection = self._connection, None
-                self._held.clear()
                 with contextlib.suppress(Exception):
                     await connection.invalidate()
                 raise
             return value
+
+    async def _retake(self, connection: AsyncConnection, *, exclude: str) -> None:
+        """On a new connection (the old one broke, and its locks went with it), take again
+        the locks of the turns still running here, so no other worker's recovery thinks them
+        abandoned. Best effort: one another worker took meanwhile stays theirs."""
+        for key in sorted(self._held - {exclude}):
+            await connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": advisory_key(key)}
+            )
+        await connection.commit()
 
     async def try_acquire(self, key: str) -> bool:
         if key in self._held:

@@ -50,8 +50,16 @@ format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+BENCHES = turn_overhead checkpoint_storage cold_start memory_recall tokens_per_turn ingest \
+	turns_in_flight webhook_load postgres_scale
+
+# Every benchmark, one after the other (they alternate ours and a peer themselves), then
+# bench/results.md from their figures. Takes about 30 minutes; postgres_scale needs the local
+# Postgres server.
 bench: $(VENV)/.dev-installed
-	$(PY) bench/turn_overhead.py
+	rm -f bench/results.json
+	for name in $(BENCHES); do BENCH_RECORD=1 $(PY) -m bench.$$name || exit 1; done
+	$(PY) -m bench.results
 
 # LangGraph Studio against the same graph (offline planner unless an LLM is configured).
 studio: $(VENV)/.dev-installed .env

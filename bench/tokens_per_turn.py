@@ -6,42 +6,40 @@ every text with a ~40-word reply, and it answers summary requests with a ~100-wo
 real model asked for "at most 120 words" would. Each plan call records the estimated tokens of
 the prompt it was given: system prompt, summary, memories, documents and history.
 "With summaries" uses the default HISTORY_TOKEN_BUDGET (2000). "Without" sets a budget and a
-message cap that are never reached. Run from the repo root:
+message cap that are never reached. The tool schemas bound to the model (27 tools) are part of
+every plan request and are counted (their JSON, ~4 characters a token). The figures are
+deterministic (no timing), so one run is the result; there is nothing to alternate.
 
-    .venv/bin/python bench/tokens_per_turn.py [--turns 200] [--budget 2000]
+    .venv/bin/python -m bench.tokens_per_turn [--turns 200] [--budget 2000]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import json
+import math
 import sys
 import tempfile
-from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-for _name in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2"):
-    os.environ.pop(_name, None)
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages.utils import count_tokens_approximately
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langgraph.checkpoint.memory import InMemorySaver
+from pydantic import Field
 
-from langchain_core.language_models import BaseChatModel  # noqa: E402
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage  # noqa: E402
-from langchain_core.messages.utils import count_tokens_approximately  # noqa: E402
-from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
-from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
-from pydantic import Field  # noqa: E402
-
-from graph import prompts  # noqa: E402
-from graph.context import Context  # noqa: E402
-from graph.graph import builder  # noqa: E402
-from stores import users  # noqa: E402
-from stores.clock import SystemClock  # noqa: E402
-from stores.db import Database  # noqa: E402
-from stores.embeddings import LocalMiniLMEmbeddings  # noqa: E402
-from stores.migrate import upgrade  # noqa: E402
+from bench.common import Goal, Series, bench_settings, report
+from graph import prompts
+from graph.context import Context
+from graph.graph import builder
+from stores import users
+from stores.clock import SystemClock
+from stores.db import Database
+from stores.embeddings import LocalMiniLMEmbeddings
+from stores.migrate import upgrade
 
 TOPICS = [
     "the dentist",
@@ -79,12 +77,16 @@ class StandInLLM(BaseChatModel):
     facts; records the size of each plan prompt."""
 
     plan_prompt_tokens: list[int] = Field(default_factory=list)
+    tool_schema_tokens: int = 0
 
     @property
     def _llm_type(self) -> str:
         return "bench-stand-in"
 
     def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+        # What a real model gets with every plan request: each tool's JSON schema.
+        schemas = json.dumps([convert_to_openai_tool(tool) for tool in tools])
+        self.tool_schema_tokens = math.ceil(len(schemas) / 4)
         return self
 
     def _generate(
@@ -94,13 +96,16 @@ class StandInLLM(BaseChatModel):
             return ChatResult(generations=[ChatGeneration(message=AIMessage(SUMMARY))])
         if messages and messages[0].content == prompts.EXTRACT_FACTS_SYSTEM:  # after each turn
             return ChatResult(generations=[ChatGeneration(message=AIMessage('{"facts": []}'))])
-        self.plan_prompt_tokens.append(count_tokens_approximately(messages))
+        self.plan_prompt_tokens.append(
+            count_tokens_approximately(messages) + self.tool_schema_tokens
+        )
         return ChatResult(generations=[ChatGeneration(message=AIMessage(REPLY))])
 
 
 async def conversation(turns: int, budget: int, summarize: bool, folder: str) -> list[int]:
     url = f"sqlite:///{folder}/{'with' if summarize else 'without'}.db"
     upgrade(url)
+    settings = bench_settings(url)
     database = Database(url)
     clock = SystemClock()
     async with database.session() as session:
@@ -120,6 +125,7 @@ async def conversation(turns: int, budget: int, summarize: bool, folder: str) ->
             {"messages": [HumanMessage(text_of_turn(turn))]},
             config={"configurable": {"thread_id": "bench"}},
             context=Context(
+                settings=settings,
                 user_id=user.id,
                 database=database,
                 clock=clock,
@@ -132,23 +138,27 @@ async def conversation(turns: int, budget: int, summarize: bool, folder: str) ->
     return model.plan_prompt_tokens
 
 
-async def main(turns: int, budget: int) -> None:
+async def main(turns: int, budget: int) -> int:
     with tempfile.TemporaryDirectory() as folder:
         with_summary = await conversation(turns, budget, True, folder)
         without = await conversation(turns, budget, False, folder)
-    print(f"prompt tokens per turn (estimated, ~4 characters a token), budget {budget}")
+    print("prompt tokens per turn (estimated, ~4 characters a token, tool schemas included)")
     print(f"{'turn':>5} {'with summaries':>15} {'without':>9} {'ratio':>7}")
     marks = sorted({1, 10, 20, 30, 50, 100, 150, turns} & set(range(1, turns + 1)))
     for turn in marks:
         a, b = with_summary[turn - 1], without[turn - 1]
         print(f"{turn:>5} {a:>15} {b:>9} {a / b:>7.2f}")
-    settled = with_summary[24:]
     ratio = with_summary[-1] / without[-1]
-    print(
-        f"with summaries after turn 25: min {min(settled)}, max {max(settled)}, "
-        f"mean {sum(settled) / len(settled):.0f} (bounded: it never grows past the budget)"
+    return report(
+        "tokens_per_turn",
+        f"Prompt tokens per plan call over {turns} turns (budget {budget}; deterministic)",
+        [
+            Series(f"with summaries, turn {turns}", "tok", [float(with_summary[-1])]),
+            Series(f"without summaries, turn {turns}", "tok", [float(without[-1])]),
+            Series("max with summaries after turn 25", "tok", [float(max(with_summary[24:]))]),
+        ],
+        [Goal(f"<= 0.2x at turn {turns}", ratio <= 0.2, f"{ratio:.3f}x")],
     )
-    print(f"goal <= 0.2x at turn {turns}: {ratio:.2f}x ({'met' if ratio <= 0.2 else 'NOT met'})")
 
 
 if __name__ == "__main__":
@@ -156,4 +166,4 @@ if __name__ == "__main__":
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--budget", type=int, default=2000)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.turns, arguments.budget))
+    sys.exit(asyncio.run(main(arguments.turns, arguments.budget)))

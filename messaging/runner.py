@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graph.context import Context
 from graph.errors import UserNotFound
 from graph.graph import builder
+from graph.limited_model import limited_chat_model
 from graph.model import load_chat_model, planner_for
 from graph.nodes.plan import recursion_limit
 from graph.state import InputState
@@ -31,6 +32,7 @@ from messaging import media as mms
 from messaging.delivery import take_inline
 from messaging.keywords import KeywordContext
 from messaging.notify import ReplyNotifier
+from messaging.turns import PhasedGraph
 from stores import consent, continuations, inbox, messages, outbox, privacy, reminders, users
 from stores import media as media_store
 from stores.clock import Clock
@@ -83,10 +85,10 @@ class TurnRunner:
         self.database = database
         self.settings = settings
         self.clock = clock
-        self.chat_model = chat_model
+        self.chat_model = limited_chat_model(chat_model, settings)
         self.embeddings = embeddings or shared_embeddings(settings)
         self.notifier = notifier or ReplyNotifier()
-        self.graph = builder.compile(checkpointer=checkpointer)
+        self.graph = PhasedGraph(builder.compile(checkpointer=checkpointer))
 
     async def run(self, inbox_id: int) -> TurnResult:
         """Claim and answer one row (for callers that own the conversation, like `chat`)."""

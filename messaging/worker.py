@@ -86,6 +86,7 @@ class TurnWorker:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self.locks.close()
 
     async def _claim(self, wanted: int) -> list[Candidate]:
         """Up to `wanted` rows, each with its conversation lock held (released by _run)."""

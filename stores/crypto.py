@@ -14,15 +14,16 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from sqlalchemy import LargeBinary, Text
 from sqlalchemy.types import TypeDecorator
 
 from stores.settings import ConfigurationError, Settings
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,11 @@ class FernetCipher:
 
 
 def checkpoint_serializer(keyring: Keyring) -> EncryptedSerializer:
+    # Imported here: LangGraph's serializer pulls in langchain_core (about a second), which the
+    # CLI's commands and the web server's start do not otherwise need.
+    from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
     return EncryptedSerializer(FernetCipher(keyring), serde=JsonPlusSerializer())
 
 

@@ -68,22 +68,29 @@ class Passage:
     collection: str
 
 
-async def _load(session: AsyncSession, collection: str) -> tuple[np.ndarray, np.ndarray]:
-    rows = (
-        await session.execute(
-            select(KbChunk.id, KbChunk.embedding)
-            .join(KbDocument, KbChunk.document_id == KbDocument.id)
-            .where(KbDocument.collection == collection)
-        )
-    ).all()
+async def _load(
+    session: AsyncSession, collection: str, only: list[int] | None = None, ids_only: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The collection's (chunk ids, vectors); `only` some ids; `ids_only` skips the vectors."""
+    columns = (KbChunk.id,) if ids_only else (KbChunk.id, KbChunk.embedding)
+    query = (
+        select(*columns)
+        .join(KbDocument, KbChunk.document_id == KbDocument.id)
+        .where(KbDocument.collection == collection)
+    )
+    if only is not None:
+        query = query.where(KbChunk.id.in_(only))
+    rows = (await session.execute(query)).all()
     return np.array([r.id for r in rows], dtype=np.int64), vectors_from_blobs(
-        [r.embedding for r in rows]
+        [] if ids_only else [r.embedding for r in rows]
     )
 
 
 def _loader(collection: str) -> Loader:
-    async def load(session: AsyncSession) -> tuple[np.ndarray, np.ndarray]:
-        return await _load(session, collection)
+    async def load(
+        session: AsyncSession, only: list[int] | None = None, ids_only: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return await _load(session, collection, only, ids_only)
 
     return load
 

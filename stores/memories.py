@@ -78,23 +78,26 @@ class Remembered:
     """True when the fact was already known: nothing new was stored."""
 
 
-async def _load_current(session: AsyncSession, user_id: int) -> tuple[np.ndarray, np.ndarray]:
-    rows = (
-        await session.execute(
-            select(Memory.id, Memory.embedding).where(
-                Memory.user_id == user_id, Memory.superseded_by_id.is_(None)
-            )
-        )
-    ).all()
+async def _load_current(
+    session: AsyncSession, user_id: int, only: list[int] | None = None, ids_only: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The current memories' (ids, vectors); `only` some ids; `ids_only` skips the vectors."""
+    columns = (Memory.id,) if ids_only else (Memory.id, Memory.embedding)
+    query = select(*columns).where(Memory.user_id == user_id, Memory.superseded_by_id.is_(None))
+    if only is not None:
+        query = query.where(Memory.id.in_(only))
+    rows = (await session.execute(query)).all()
     ids = np.array([row.id for row in rows], dtype=np.int64)
-    return ids, vectors_from_blobs([row.embedding for row in rows])
+    return ids, vectors_from_blobs([] if ids_only else [row.embedding for row in rows])
 
 
 async def _search(
     session: AsyncSession, user_id: int, vector: np.ndarray, k: int
 ) -> list[tuple[int, float]]:
-    async def loader(s: AsyncSession) -> tuple[np.ndarray, np.ndarray]:
-        return await _load_current(s, user_id)
+    async def loader(
+        s: AsyncSession, only: list[int] | None = None, ids_only: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return await _load_current(s, user_id, only, ids_only)
 
     return await INDEXES.search(session, collection(user_id), loader, vector, k)
 

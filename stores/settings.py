@@ -72,7 +72,18 @@ class Settings(BaseSettings):
     serve_embedded_worker: Literal["auto", "on", "off"] = Field(
         default="auto", description="Run turns and sends inside `serve` (auto: on for SQLite)."
     )
-    turn_concurrency: int = Field(default=4, ge=1, le=64)
+    turn_concurrency: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="Turns one process runs at once (they mostly wait on I/O).",
+    )
+    llm_concurrency: int = Field(
+        default=64,
+        ge=1,
+        le=1_000,
+        description="LLM calls one process makes at once (provider rate limits).",
+    )
     worker_poll_seconds: float = Field(default=0.5, gt=0, le=30)
     send_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     send_inline_attempts: int = Field(default=4, ge=1, le=10)

@@ -8,6 +8,8 @@ up. Not thread-safe on its own: `stores.indexes` holds a lock around every call.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import faiss
@@ -49,6 +51,33 @@ class VectorIndex:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+    @property
+    def ids(self) -> set[int]:
+        """The ids searchable now (a copy)."""
+        return set(self._ids)
+
+    def save(self, path: Path) -> None:
+        """Write the index to `path` (atomically: a reader sees the old file or the new one)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        faiss.write_index(self._index, str(partial))
+        removed = partial.with_suffix(".removed.npy")
+        np.save(removed, np.array(sorted(self._removed), dtype=np.int64))
+        os.replace(removed, path.with_suffix(".removed.npy"))
+        os.replace(partial, path)
+
+    @classmethod
+    def load(cls, path: Path) -> VectorIndex:
+        """An index `save` wrote (raises OSError or RuntimeError when it cannot be read)."""
+        stored: Any = faiss.read_index(str(path))  # an IndexIDMap2, as saved
+        index = cls(stored.d)
+        index._index = stored
+        index._hnsw = "HNSW" in type(faiss.downcast_index(stored.index)).__name__
+        index._removed = set(np.load(path.with_suffix(".removed.npy")).tolist())
+        all_ids = faiss.vector_to_array(stored.id_map).astype(np.int64).tolist()
+        index._ids = set(all_ids) - index._removed
+        return index
 
     @property
     def kind(self) -> str:

@@ -141,7 +141,7 @@ async def simulate_text(
     text: schemas.SimulatedText, request: Request, principal: AdminApiDep, settings: SettingsDep
 ) -> schemas.SimulatedResult:
     """Text the assistant as `phone` through the real, signed webhook; returns its TwiML replies."""
-    return await simulator.send_text(request.app, settings, text)
+    return await simulator.send_text(request.app.state.main_app, settings, text)
 
 
 @router.get("/simulator/thread", responses={422: {"description": "Bad phone number"}})

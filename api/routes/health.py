@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from alembic.runtime.migration import MigrationContext
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from api.deps import DatabaseDep
-from stores.migrate import head_revision
 
 router = APIRouter(tags=["health"])
 
@@ -19,7 +17,17 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(database: DatabaseDep) -> JSONResponse:
+async def readyz(request: Request, database: DatabaseDep) -> JSONResponse:
+    from alembic.runtime.migration import MigrationContext
+
+    from stores.migrate import head_revision
+
+    starting = getattr(request.app.state, "pipeline_ready", None)
+    if starting is not None and (not starting.done() or starting.exception() is not None):
+        why = (
+            "starting" if not starting.done() else f"failed ({type(starting.exception()).__name__})"
+        )
+        return JSONResponse(status_code=503, content={"status": "unavailable", "pipeline": why})
     try:
         async with database.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))

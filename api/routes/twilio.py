@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData
 
 from api import twiml
-from api.deps import ClockDep, DatabaseDep, PipelineDep, SettingsDep
+from api.deps import ClockDep, DatabaseDep, SettingsDep, pipeline_by
 from api.forms import BadForm, inbound_from_form, read_form
 from api.signature import is_valid_signature
-from messaging import metrics, replies
+from messaging import delivery, metrics, replies
 from messaging.sender import apply_status_callback
 from stores import inbox, media
 from stores.phones import mask_phone
@@ -52,7 +52,6 @@ async def inbound_sms(
     request: Request,
     settings: SettingsDep,
     database: DatabaseDep,
-    pipeline: PipelineDep,
     clock: ClockDep,
 ) -> Response:
     # Twilio's 15 s includes everything, so the deadline runs from the request's arrival.
@@ -79,8 +78,14 @@ async def inbound_sms(
         metrics.record_webhook("duplicate")
         return twiml.render(row.reply if already else None)
 
-    pipeline.signal.wake()
     try:
+        pipeline = await pipeline_by(request, deadline)
+        if pipeline is None:  # still starting: the reply will go out by REST
+            async with database.session() as session:
+                await delivery.release_to_outbox(session, inbox_id=row.id)
+            metrics.record_webhook("no_inline_reply")
+            return twiml.render(None)
+        pipeline.signal.wake()
         reply = await pipeline.wait_for_reply(row.id, deadline, request.is_disconnected)
     except Exception as error:
         log.exception(

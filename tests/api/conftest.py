@@ -29,6 +29,7 @@ async def start_app(
     kwargs.setdefault("embeddings", HashEmbeddings())
     app = create_app(settings, clock=clock, **kwargs)  # type: ignore[arg-type]
     async with app.router.lifespan_context(app):
+        await app.state.pipeline_ready  # started in the background (api.main), ready here
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             database = Database(settings.database_url)

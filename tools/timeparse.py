@@ -206,6 +206,9 @@ def _date(text: str, today: date) -> date | None:
         if weekday.group("next") and weekday.group("next").startswith("next") and ahead == 0:
             ahead = 7
         return today + timedelta(days=ahead)
+    ordinal = re.fullmatch(r"(?P<n>\d{1,2})(?:st|nd|rd|th)", text)
+    if ordinal:  # "on the 1st": the next such day of the month (today included)
+        return _day_of_month(int(ordinal.group("n")), today)
     if re.search(r"\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", text) is None:
         raise TimeQuestion(f"I couldn't read a date in '{text}'. Try e.g. 'Dec 3 at 5pm'.")
     parsed = dateparser.parse(
@@ -221,6 +224,21 @@ def _date(text: str, today: date) -> date | None:
     if parsed is None:
         raise TimeQuestion(f"I couldn't read a date in '{text}'. Try e.g. 'Dec 3 at 5pm'.")
     return parsed.date()
+
+
+def _day_of_month(day: int, today: date) -> date:
+    if not 1 <= day <= 31:
+        raise TimeQuestion(f"There's no day {day} in a month. Try e.g. 'on the 1st at 9am'.")
+    year, month = today.year, today.month
+    for _ in range(13):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:  # the 31st in a 30-day month: the next month that has it
+            candidate = None
+        if candidate is not None and candidate >= today:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise TimeQuestion(f"I couldn't find a day {day} ahead. Try e.g. 'Dec 3 at 5pm'.")
 
 
 def _iso(text: str, timezone: str) -> tuple[datetime, str] | None:

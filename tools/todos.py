@@ -70,6 +70,30 @@ async def complete_todo(item: str, runtime: ToolRuntime[Any, Any]) -> str:
 
 
 @tool
+async def remove_todo(item: str, runtime: ToolRuntime[Any, Any]) -> str:
+    """Take one item off the user's todo list without ticking it (they no longer need it).
+
+    Args:
+        item: the item or words from it, e.g. "call the plumber".
+    """
+    item = " ".join(item.split()).strip(" .")
+    if not item:
+        return "Which item should I remove? E.g. 'remove milk from my list'."
+    ctx, user = context(runtime), current_user(runtime)
+    async with ctx.database.session() as session:
+        found = await todo_store.find_open(session, user_id=user["id"], text=item)
+        exact = [t for t in found if t.text.lower() == item.lower()]
+        if len(exact) == 1 or len(found) == 1:
+            todo = exact[0] if exact else found[0]
+            text = todo.text
+            await todo_store.remove(session, todo=todo)
+            return f"Removed {text} from your list."
+    if not found:
+        return f"'{item}' isn't on your list. Text 'list' to see it."
+    return "Which one? " + "; ".join(t.text for t in found)
+
+
+@tool
 async def clear_done_todos(runtime: ToolRuntime[Any, Any]) -> str:
     """Remove the items already ticked off the user's todo list."""
     ctx, user = context(runtime), current_user(runtime)

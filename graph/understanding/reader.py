@@ -1,0 +1,166 @@
+"""The pipeline: normalise -> exact forms (by precedence) -> the request inside a longer text ->
+questions -> nearest examples by meaning (with a margin) -> a short clarifying question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.understanding import meaning
+from graph.understanding.intents import BY_NAME, INTENTS, Intent, Tier
+from graph.understanding.normalise import Normalised, expand_shorthand, normalise
+from stores.embeddings import TextEmbeddings
+
+LOOKUP = "lookup"
+CLARIFY = "clarify"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a text means: an intent of the table, LOOKUP (a question to look up), CLARIFY
+    (ask which of `alternatives`), or UNKNOWN."""
+
+    intent: str
+    tier: Tier
+    slots: dict[str, Any] = field(default_factory=dict)
+    how: str = "exact"
+    alternatives: tuple[str, ...] = ()
+    query: str = ""
+    score: float = 1.0
+
+    @property
+    def row(self) -> Intent | None:
+        return BY_NAME.get(self.intent)
+
+
+_QUESTION_WORD = re.compile(
+    r"^(?:what|what's|whats|when|when's|whens|where|where's|wheres|who|who's|whose|which|how"
+    r"|how's|why|is|are|do|does|did|can|could|will|would|should|have|has|any)\b\s*\S",
+    re.IGNORECASE,
+)
+
+
+def looks_like_question(text: str) -> bool:
+    norm = normalise(text)
+    return text.strip().endswith("?") or bool(_QUESTION_WORD.match(norm.command))
+
+
+def _match(intent: Intent, norm: Normalised) -> dict[str, Any] | None:
+    for form in intent.forms:
+        match = form.match(norm.command)
+        if match is None:
+            continue
+        found = intent.read(match) if intent.read else {}
+        if found is None:
+            continue
+        if intent.verbatim and intent.read:
+            own = form.match(norm.verbatim)
+            own_slots = intent.read(own) if own else None
+            if own_slots:
+                same = {
+                    k: own_slots[k]
+                    for k in intent.verbatim
+                    if k in own_slots
+                    and expand_shorthand(str(own_slots[k])) == str(found.get(k, "")).lower()
+                }
+                found = {**found, **same}
+        return found
+    return None
+
+
+def exact(
+    norm: Normalised, *, tiers: tuple[Tier, ...] = (Tier.COMMAND, Tier.SMALL_TALK)
+) -> Reading | None:
+    """The best row whose form matches, by (tier, rank): precedence is data, not row order."""
+    best: tuple[int, int, Intent, dict[str, Any]] | None = None
+    for intent in INTENTS:
+        if intent.tier not in tiers:
+            continue
+        if best is not None and (intent.tier, intent.rank) >= (best[0], best[1]):
+            continue
+        found = _match(intent, norm)
+        if found is not None:
+            best = (intent.tier, intent.rank, intent, found)
+    if best is None:
+        return None
+    return Reading(intent=best[2].name, tier=best[2].tier, slots=best[3])
+
+
+_SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
+
+
+def _inside(text: str) -> Reading | None:
+    """A command in one sentence of a longer text ("... anyway. remind me to X at 5")."""
+    sentences = [s for s in _SENTENCE.split(text.strip()) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    for sentence in reversed(sentences):
+        found = exact(normalise(sentence), tiers=(Tier.COMMAND,))
+        if found is not None and not BY_NAME[found.intent].destructive:
+            return Reading(**{**found.__dict__, "how": "sentence"})
+    return None
+
+
+def read(text: str, *, embeddings: TextEmbeddings | None = None) -> Reading:
+    """What `text` means (commands, questions, small talk; compliance words and answers to an
+    open question are read by `keywords` and `conversation` first)."""
+    norm = normalise(text)
+    if not norm.command:
+        return Reading(intent=UNKNOWN, tier=Tier.CLARIFY, how="none")
+    found = exact(norm) or _inside(text)
+    if found is not None:
+        return found
+    question = looks_like_question(text)
+    guesses = meaning.nearest(norm.command, embeddings) if embeddings is not None else []
+    by_meaning = _by_meaning(norm, guesses, question=question)
+    if by_meaning is not None:
+        return by_meaning
+    if question:
+        return Reading(intent=LOOKUP, tier=Tier.QUESTION, how="question", query=norm.verbatim)
+    top = [g for g in guesses if g.intent in BY_NAME and g.score >= meaning.CLOSE][:2]
+    if top:
+        return Reading(
+            intent=CLARIFY,
+            tier=Tier.CLARIFY,
+            how="meaning",
+            alternatives=tuple(g.intent for g in top),
+            score=top[0].score,
+        )
+    return Reading(intent=UNKNOWN, tier=Tier.CLARIFY, how="none", score=0.0)
+
+
+def _by_meaning(
+    norm: Normalised, guesses: list[meaning.Guess], *, question: bool
+) -> Reading | None:
+    if not guesses:
+        return None
+    best = guesses[0]
+    runner_up = guesses[1].score if len(guesses) > 1 else 0.0
+    if best.score < meaning.SURE or best.score - runner_up < meaning.MARGIN:
+        return None
+    if best.intent == LOOKUP:
+        return Reading(intent=LOOKUP, tier=Tier.QUESTION, how="meaning", query=norm.verbatim)
+    if best.intent == UNKNOWN:
+        if question:
+            return None  # looked up: "I couldn't find anything" is the honest answer
+        return Reading(intent=UNKNOWN, tier=Tier.CLARIFY, how="meaning", score=best.score)
+    intent = BY_NAME[best.intent]
+    if intent.read is None:
+        return Reading(intent=intent.name, tier=intent.tier, how="meaning", score=best.score)
+    if intent.loose is not None:
+        found = intent.loose(norm.verbatim)
+        if found is not None:
+            return Reading(
+                intent=intent.name, tier=intent.tier, slots=found, how="meaning", score=best.score
+            )
+    if question:
+        return None
+    return Reading(
+        intent=CLARIFY,
+        tier=Tier.CLARIFY,
+        how="meaning",
+        alternatives=tuple(g.intent for g in guesses if g.intent in BY_NAME)[:2],
+        score=best.score,
+    )

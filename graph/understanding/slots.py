@@ -1,0 +1,156 @@
+"""Slot readers: what/when of a reminder, list items, names, places. Each returns None when
+what it was given is not really that slot ("call me tomorrow" names nobody), so the intent does
+not fire on it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tools.places import find_place, place_in, zone_for
+
+Slots = dict[str, Any]
+
+_URGENT = re.compile(r"\b(?:urgent(?:ly)?|important)\b[\s:,]*", re.IGNORECASE)
+_DAY = (
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday|sday)?s?"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+)
+_MONTH = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_WHEN_WORD = (
+    r"(?:today|tonight|tomorrow|morning|afternoon|evening|night|noon|midday|midnight|next|this"
+    r"|on|at|in|by|every|each|other|daily|weekly|monthly|weekdays?|weekends?|and|the|of|a|an"
+    r"|half|day|after|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|one|two|three|around"
+    r"|about(?=\s+\d)|from now|later|\d+(?:st|nd|rd|th)?|\d{1,2}:\d{2}"
+    r"|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|am|pm|\d{4}-\d{2}-\d{2}"
+    r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?|first|second|third|" + _MONTH + "|" + _DAY + r")"
+)
+_WHEN_START = (
+    r"(?:today|tonight|tomorrow|next|this|on|at|in|by|every|each|daily|weekly|monthly"
+    r"|weekdays|weekends|noon|midnight|\d{1,2}(?::\d{2})?\s*(?:am|pm)|" + _DAY + r")"
+)
+_WHEN_PHRASE = rf"{_WHEN_START}(?:[\s,]+{_WHEN_WORD})*"
+_CONNECTOR = r"(?:to|about|that|of|for|re|regarding)"
+_SUFFIX = re.compile(rf"^(?P<what>.+?)[\s,]+(?P<when>{_WHEN_PHRASE})$", re.IGNORECASE)
+_PREFIX = re.compile(
+    rf"^(?P<when>{_WHEN_PHRASE})[\s,]+(?:{_CONNECTOR}\s+)(?P<what>.+)$", re.IGNORECASE
+)
+_INNER = re.compile(
+    rf"^(?P<what>.+?)[\s,]+(?P<when>{_WHEN_PHRASE})[\s,]+(?P<tail>(?:{_CONNECTOR}\s+)?.+)$",
+    re.IGNORECASE,
+)
+
+
+def split_reminder(request: str) -> tuple[str, str]:
+    """("call mom", "tomorrow at 5pm") from "to call mom tomorrow at 5pm", from "tomorrow at 5pm
+    to call mom" and from "next tuesday at 2:30pm about the dentist". The when is "" when none
+    is found; the reminder tool then asks for it."""
+    text = " ".join(request.split()).strip(" ,.")
+    text = re.sub(rf"^{_CONNECTOR}\s+", "", text, flags=re.IGNORECASE)
+    prefix = _PREFIX.match(text)
+    if prefix:
+        return _what(prefix.group("what")), prefix.group("when").strip(" ,")
+    suffix = _SUFFIX.match(text)
+    if suffix:
+        return _what(suffix.group("what")), suffix.group("when").strip(" ,")
+    inner = _INNER.match(text)
+    if inner and re.match(rf"{_CONNECTOR}\s", inner.group("tail"), re.IGNORECASE):
+        # "remind me on the 1st at 9am to pay rent" read as what="on"? No: prefix covers it;
+        # this is "call mom at 5pm about the party".
+        return _what(f"{inner.group('what')} {inner.group('tail')}"), inner.group("when").strip()
+    return _what(text), ""
+
+
+def _what(text: str) -> str:
+    text = re.sub(rf"^{_CONNECTOR}\s+", "", text.strip(" ,."), flags=re.IGNORECASE)
+    return text.strip(" ,.")
+
+
+def reminder(match: re.Match[str]) -> Slots | None:
+    """what/when of a reminder request; "urgent" anywhere marks it so."""
+    groups = match.groupdict()
+    urgent = bool(_URGENT.search(match.group(0)))
+    if groups.get("when"):
+        what, when = _what(groups["what"]), groups["when"]
+    else:
+        rest = _URGENT.sub("", groups.get("rest") or "").strip()
+        what, when = split_reminder(rest)
+    what = _URGENT.sub("", what).strip(" ,")
+    if not what or what.lower() in ("me", "me to"):
+        what = ""
+    args: Slots = {"what": what, "when": _URGENT.sub("", when).strip(" ,")}
+    return {**args, "urgent": True} if urgent else args
+
+
+def reminder_ref(which: str) -> Slots | None:
+    which = re.sub(r"^(?:the|my|that|this)\s+", "", which.strip(" ,."), flags=re.IGNORECASE)
+    which = re.sub(r"\s+(?:one|reminders?)$", "", which, flags=re.IGNORECASE).strip()
+    if not which or which.lower() in ("it", "that", "this", "account", "my account"):
+        return None
+    return {"which": which}
+
+
+_ARTICLES = re.compile(r"^(?:the|some|a|an|my|more|our)\s+", re.IGNORECASE)
+
+
+def list_item(item: str) -> Slots | None:
+    item = item.strip(" ,.")
+    item = re.sub(r"\s+(?:please|pls|too|as well|also)$", "", item, flags=re.IGNORECASE)
+    if not item or item.lower() in ("it", "that", "this", "something"):
+        return None
+    return {"item": item}
+
+
+def done_item(item: str) -> Slots | None:
+    item = re.sub(r"\s+(?:from|off|on) (?:my|the) (?:\w+ )?list$", "", item.strip(" ,."))
+    item = _ARTICLES.sub("", item).strip()
+    lowered = item.lower()
+    if not item or lowered in ("it", "that", "this", "that's", "thats", "everything", "all"):
+        return None
+    if re.match(r"^(?:it|that|this|i|you|we|me|a reminder)\b", lowered):
+        return None
+    return {"item": item}
+
+
+_NOT_NAMES = re.compile(
+    r"^(?:tomorrow|today|tonight|later|back|now|soon|asap|when|if|at|in|on|after|before|a|an"
+    r"|the|every|next|this|again|maybe|please|sometime|once|around|anytime|whenever|ok)\b"
+    r"|\d",
+    re.IGNORECASE,
+)
+
+
+def person_name(name: str) -> Slots | None:
+    """A name is at most four words and not a time: "call me tomorrow" sets nothing."""
+    name = re.sub(r"^(?:actually|now|just)\s+", "", name.strip(" ,.!"), flags=re.IGNORECASE)
+    name = re.sub(r"\s+(?:instead|from now on|please|now|thanks|actually)$", "", name, flags=re.I)
+    if not name or _NOT_NAMES.search(name) or len(name.split()) > 4:
+        return None
+    return {"name": name}
+
+
+def place_slot(place: str, *, as_given: bool = False) -> Slots | None:
+    """A place at the start ("berlin this week" -> "berlin"); a zone name as given. Unknown
+    words are not a place ("i'm in a meeting" changes nothing)."""
+    place = place.strip(" ,.?!")
+    if "/" in place:
+        return {"place": place}
+    found = find_place(re.sub(r"^(?:the)\s+", "", place, flags=re.IGNORECASE))
+    if found is None:
+        # "timezone Narnia" is meant as a place: the tool says it doesn't know it.
+        return {"place": place} if as_given and place else None
+    return {"place": found[0]}
+
+
+def whole_place(text: str) -> Slots | None:
+    """The whole text is a place name ("london", "NYC"): the time there is wanted."""
+    text = text.strip(" ,.?!")
+    return {"place": text} if zone_for(text) else None
+
+
+def place_anywhere(text: str) -> Slots | None:
+    found = place_in(text)
+    return {"place": found[0]} if found else None

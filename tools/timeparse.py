@@ -320,38 +320,3 @@ def _recurring(
         raise TimeQuestion("That repeat never happens. Try e.g. 'every Monday at 9'.")
     _, note = localize(first.astimezone(ZoneInfo(timezone)).replace(tzinfo=None), timezone)
     return Schedule(first=first, timezone=timezone, rrule=rrule, start_local=start_local, note=note)
-
-
-# -- splitting "remind me to X <when>" for the offline planner --------------------------------
-
-_WHEN_WORD = (
-    r"(?:today|tonight|tomorrow|tmrw|tmr|morning|afternoon|evening|noon|midday|midnight|next|this"
-    r"|on|at|in|by|every|each|other|daily|weekly|monthly|weekdays?|weekends?|and|the|of|a|an"
-    r"|half|day|after|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|one|two|three"
-    r"|\d+(?:st|nd|rd|th)?|\d{1,2}:\d{2}|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|am|pm"
-    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
-    r"|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|" + _DAY + r")"
-)
-_WHEN_START = (
-    r"(?:today|tonight|tomorrow|tmrw|tmr|next|this|on|at|in|by|every|each|daily|weekly|monthly"
-    r"|weekdays|weekends|noon|midnight|\d{1,2}(?::\d{2})?\s*(?:am|pm)|" + _DAY + r")"
-)
-_WHEN_PHRASE = rf"{_WHEN_START}(?:[\s,]+{_WHEN_WORD})*"
-_SUFFIX = re.compile(rf"^(?P<what>.+?)[\s,]+(?P<when>{_WHEN_PHRASE})$", re.IGNORECASE)
-_PREFIX = re.compile(rf"^(?P<when>{_WHEN_PHRASE})[\s,]+(?:to\s+)?(?P<what>.+)$", re.IGNORECASE)
-
-
-def split_reminder(request: str) -> tuple[str, str]:
-    """("call mom", "tomorrow at 5pm") from "to call mom tomorrow at 5pm" (either order).
-    The when is "" when none is found; the reminder tool then asks for it."""
-    text = " ".join(request.split())
-    text = re.sub(r"^(?:to|that|about)\s+", "", text, flags=re.IGNORECASE)
-    prefix = _PREFIX.match(text)
-    if prefix and re.search(r"\bto\b", text[: prefix.end("when") + 4], re.IGNORECASE):
-        return prefix.group("what").strip(), prefix.group("when").strip(" ,")
-    suffix = _SUFFIX.match(text)
-    if suffix:
-        what = re.sub(r"^(?:to|that|about)\s+", "", suffix.group("what"), flags=re.IGNORECASE)
-        return what.strip(" ,"), suffix.group("when").strip(" ,")
-    return text, ""

@@ -103,7 +103,7 @@ async def test_settings_timezone_name_quiet_hours_whoami(database, clock, ann):
         f"You're Sam ({ANN}). Timezone: Asia/Tokyo, local time Thu Nov 26, 12:00 AM "
         "(Asia/Tokyo). Quiet hours: 23:00-06:00."
     )
-    assert "I don't know the timezone" in await say("I'm in Atlantis", ann, database, clock)
+    assert "I don't know the timezone" in await say("timezone Narnia", ann, database, clock)
 
 
 async def test_time_in_another_city(database, clock, ann):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cryptography.fernet import Fernet
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from sqlalchemy import select
@@ -19,13 +20,13 @@ from graph.context import Context
 from graph.graph import builder
 from graph.state import InputState
 from messaging import approvals
-from stores import embeddings as stores_embeddings
-from stores import memories, notes, reminders, todos, users
+from stores import crypto, memories, notes, reminders, todos, users
 from stores.clock import ManualClock
 from stores.db import Database
 from stores.embeddings import TextEmbeddings
 from stores.migrate import upgrade
 from stores.models import UserPreference
+from stores.settings import Settings
 
 ZONE = "America/New_York"
 
@@ -225,6 +226,7 @@ async def run_one(
     clock: ManualClock,
     index: int,
     model: TextEmbeddings,
+    settings: Settings,
 ) -> str | None:
     """None when every check holds; else what went wrong."""
     async with database.session() as session:
@@ -233,7 +235,9 @@ async def run_one(
         )
     graph = builder.compile(checkpointer=InMemorySaver())
     config: Any = {"configurable": {"thread_id": f"eval-{index}"}}
-    context = Context(user_id=user.id, database=database, clock=clock, embeddings=model)
+    context = Context(
+        user_id=user.id, database=database, clock=clock, embeddings=model, settings=settings
+    )
     replies = []
     for text in conversation.turns:
         replies.append(await _say(graph, config, context, text))
@@ -247,22 +251,22 @@ async def run_one(
 async def run_all(model: TextEmbeddings) -> tuple[int, int, list[str]]:
     from eval.run import NOW
 
-    previous = stores_embeddings._process_embeddings
-    stores_embeddings._process_embeddings = model  # the offline planner's meaning stage
     failures: list[str] = []
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'eval.db'}"
-            upgrade(url)
-            database = Database(url)
-            clock = ManualClock(NOW)
-            try:
-                for index, conversation in enumerate(CONVERSATIONS):
-                    failure = await run_one(conversation, database, clock, index, model)
-                    if failure:
-                        failures.append(failure)
-            finally:
-                await database.dispose()
-    finally:
-        stores_embeddings._process_embeddings = previous
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'eval.db'}"
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, database_url=url, encryption_key=Fernet.generate_key().decode()
+        )
+        if not crypto.is_configured():  # the eval is a composition root (a test already is)
+            crypto.configure(settings)
+        upgrade(url)
+        database = Database(url)
+        clock = ManualClock(NOW)
+        try:
+            for index, conversation in enumerate(CONVERSATIONS):
+                failure = await run_one(conversation, database, clock, index, model, settings)
+                if failure:
+                    failures.append(failure)
+        finally:
+            await database.dispose()
     return len(CONVERSATIONS) - len(failures), len(CONVERSATIONS), failures

@@ -6,6 +6,7 @@ words the reply from the tool results. The graph cannot tell it from an LLM.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
+from langgraph.runtime import get_runtime
 
 from graph import prompts
 from graph.understanding import (
@@ -28,7 +30,7 @@ from graph.understanding import (
     wording,
 )
 from graph.understanding.reader import looks_like_question as _looks_like_question
-from stores.embeddings import TextEmbeddings, default_embeddings
+from stores.embeddings import TextEmbeddings
 
 ToolCallArgs = dict[str, Any]
 
@@ -57,11 +59,15 @@ def _tool_message(*calls: dict[str, Any]) -> AIMessage:
     return AIMessage(content="", tool_calls=list(calls))
 
 
-def _embeddings() -> TextEmbeddings | None:
+def turn_embeddings() -> TextEmbeddings | None:
+    """The embeddings of the turn being planned (the runtime Context's), for the meaning stage;
+    None outside a graph run: exact forms still work, and the fallback says what does."""
     try:
-        return default_embeddings()
-    except Exception:  # no model: exact forms still work, and the fallback says what does
+        runtime = get_runtime()
+    except RuntimeError:
         return None
+    embeddings = getattr(runtime.context, "embeddings", None)
+    return embeddings if isinstance(embeddings, TextEmbeddings) else None
 
 
 def understand(
@@ -74,7 +80,7 @@ def understand(
     answered = _answer_open_question(text, history)
     if answered is not None:
         return answered
-    reading = read(text, embeddings=embeddings or _embeddings())
+    reading = read(text, embeddings=embeddings)
     row = reading.row
     if row is not None:
         tool = row.tool_name
@@ -147,7 +153,9 @@ def word_results(results: Sequence[ToolMessage]) -> AIMessage:
     return AIMessage(content=text or prompts.EMPTY_REPLY)
 
 
-def respond(messages: Sequence[BaseMessage]) -> AIMessage:
+def respond(
+    messages: Sequence[BaseMessage], embeddings: TextEmbeddings | None = None
+) -> AIMessage:
     if not messages:
         return AIMessage(content=prompts.OFFLINE_UNRECOGNISED)
     if isinstance(messages[-1], ToolMessage):
@@ -163,7 +171,8 @@ def respond(messages: Sequence[BaseMessage]) -> AIMessage:
     last_human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
     if last_human is None:
         return AIMessage(content=prompts.OFFLINE_UNRECOGNISED)
-    return understand(last_human.text, messages[:-1] if messages[-1] is last_human else messages)
+    history = messages[:-1] if messages[-1] is last_human else messages
+    return understand(last_human.text, history, embeddings=embeddings)
 
 
 class OfflinePlanner(BaseChatModel):
@@ -190,7 +199,8 @@ class OfflinePlanner(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=respond(messages))])
+        reply = respond(messages, turn_embeddings())
+        return ChatResult(generations=[ChatGeneration(message=reply)])
 
     async def _agenerate(
         self,
@@ -199,4 +209,6 @@ class OfflinePlanner(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        return self._generate(messages, stop)
+        # Embedding a text (and loading the model the first time) is CPU work: off the loop.
+        reply = await asyncio.to_thread(respond, messages, turn_embeddings())
+        return ChatResult(generations=[ChatGeneration(message=reply)])

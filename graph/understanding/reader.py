@@ -88,6 +88,11 @@ def exact(
     return Reading(intent=best[2].name, tier=best[2].tier, slots=best[3])
 
 
+_COMMAND_HINT = re.compile(
+    r"\b(?:remind\w*|list|todo\w*|notes?|remember|know|told|forget|time ?zone|name|quiet"
+    r"|settings|help|commands?|do for me|can you|schedule|alarms?|shopping|grocer\w*|buy"
+    r"|time is it|what time|i am|who am|plate|pending|coming up|saved|stored|call me)\b"
+)
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
 
 
@@ -113,7 +118,10 @@ def read(text: str, *, embeddings: TextEmbeddings | None = None) -> Reading:
     if found is not None:
         return found
     question = looks_like_question(text)
-    guesses = meaning.nearest(norm.command, embeddings) if embeddings is not None else []
+    # A question is compared with the commands only when it speaks of what they handle; other
+    # questions go straight to the lookups (one embedding per offline turn, theirs).
+    compare = embeddings is not None and (not question or _COMMAND_HINT.search(norm.command))
+    guesses = meaning.nearest(norm.command, embeddings) if compare and embeddings else []
     by_meaning = _by_meaning(norm, guesses, question=question)
     if by_meaning is not None:
         return by_meaning

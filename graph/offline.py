@@ -105,6 +105,11 @@ def _answer_open_question(text: str, history: Sequence[BaseMessage]) -> AIMessag
             return AIMessage(content=wording.NO_REMINDER)
         args = conversation.answer_reminder_time(asked.data, text)
         return None if args is None else _tool_message(_call("set_reminder", args))
+    if asked.kind == "which":
+        chosen = conversation.answer_which(asked.data, text)
+        if chosen is None:
+            return None
+        return _tool_message(_call(str(asked.data["tool"]), {str(asked.data["slot"]): chosen}))
     if asked.kind == "clarify":
         chosen = conversation.answer_clarify(asked.data, text)
         if chosen is None:
@@ -143,6 +148,34 @@ def _reminder_question(
     return None
 
 
+def _which_one(
+    calls: Sequence[BaseMessage], results: Sequence[ToolMessage]
+) -> dict[str, Any] | None:
+    """A tool that found several matches asked "Which one?": its name and the options, in
+    order, so "the first one" or "2" can answer."""
+    for result in results:
+        text = str(result.content)
+        if not text.startswith("Which one?"):
+            continue
+        tool = next(
+            (
+                call["name"]
+                for message in calls
+                if isinstance(message, AIMessage)
+                for call in message.tool_calls
+                if call.get("id") == result.tool_call_id
+            ),
+            None,
+        )
+        if tool == "cancel_reminder":
+            options = re.findall(r"^#(\d+) ", text, flags=re.MULTILINE)
+            return {"tool": tool, "slot": "which", "options": options}
+        if tool in ("complete_todo", "remove_todo"):
+            options = [o.strip() for o in text.removeprefix("Which one?").split(";")]
+            return {"tool": tool, "slot": "item", "options": [o for o in options if o]}
+    return None
+
+
 def word_results(results: Sequence[ToolMessage]) -> AIMessage:
     """The final reply once tools have run: their results, in order. Lookups that found
     nothing are left out; if that is all there was, the honest offline reply explains."""
@@ -153,9 +186,7 @@ def word_results(results: Sequence[ToolMessage]) -> AIMessage:
     return AIMessage(content=text or prompts.EMPTY_REPLY)
 
 
-def respond(
-    messages: Sequence[BaseMessage], embeddings: TextEmbeddings | None = None
-) -> AIMessage:
+def respond(messages: Sequence[BaseMessage], embeddings: TextEmbeddings | None = None) -> AIMessage:
     if not messages:
         return AIMessage(content=prompts.OFFLINE_UNRECOGNISED)
     if isinstance(messages[-1], ToolMessage):
@@ -166,8 +197,12 @@ def respond(
             trailing.append(message)
         results = list(reversed(trailing))
         reply = word_results(results)
-        asked = _reminder_question(messages[-len(results) - 1 : -len(results)], results)
-        return conversation.mark(reply, "reminder_time", **asked) if asked else reply
+        calls = messages[-len(results) - 1 : -len(results)]
+        asked = _reminder_question(calls, results)
+        if asked:
+            return conversation.mark(reply, "reminder_time", **asked)
+        which = _which_one(calls, results)
+        return conversation.mark(reply, "which", **which) if which else reply
     last_human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
     if last_human is None:
         return AIMessage(content=prompts.OFFLINE_UNRECOGNISED)

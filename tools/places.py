@@ -136,7 +136,7 @@ def gazetteer() -> dict[str, str]:
         offer(city["name"], population, zone)
         if population >= 100_000:  # English and ASCII spellings of the bigger cities
             for alt in city.get("alternatenames", ()):
-                if alt.isascii() and alt[:1].isupper():
+                if alt.isascii() and alt[:1].isupper() and len(alt) > 3 and not alt.isupper():
                     offer(alt, population // 10, zone)
     capitals = {(c["name"].lower(), c["countrycode"]): c["timezone"] for c in cities.values()}
     for country in cache.get_countries().values():
@@ -144,6 +144,8 @@ def gazetteer() -> dict[str, str]:
         if zone:
             offer(country["name"], 10**9, zone)
     table = {key: zone for key, (_, zone) in found.items()}
+    _major.clear()
+    _major.update(key for key, (population, _) in found.items() if population >= 100_000)
     for zone in sorted(zones):
         if zone.startswith(("Etc/", "SystemV/", "posix/", "right/")):
             continue
@@ -151,7 +153,19 @@ def gazetteer() -> dict[str, str]:
         if "/" in zone:
             table.setdefault(zone.rsplit("/", 1)[-1].replace("_", " ").lower(), zone)
     table.update(ABBREVIATIONS)
+    _major.update(ABBREVIATIONS)
     return table
+
+
+_major: set[str] = set()
+
+
+def is_major_place(text: str) -> bool:
+    """A city of 100,000 people or more, a country, a zone or a common abbreviation: what a
+    text that is only a place name ("london", "NYC") can safely be taken to mean."""
+    key = re.sub(r"^(?:the )", "", _key(text))
+    gazetteer()
+    return key in _major or ("/" in key and zone_for(key) is not None)
 
 
 def zone_for(place: str) -> str | None:

@@ -111,3 +111,28 @@ def answer_clarify(data: dict[str, Any], text: str) -> str | None:
 
 def is_denial(text: str) -> bool:
     return denies(text)
+
+
+_ORDINALS = {"first": 0, "1st": 0, "one": 0, "second": 1, "2nd": 1, "two": 1, "third": 2,
+             "3rd": 2, "three": 2, "fourth": 3, "4th": 3, "last": -1}  # fmt: skip
+
+
+def answer_which(data: dict[str, Any], text: str) -> str | None:
+    """The option a short answer picks: "the first one", "2", "#12", or words of one option."""
+    options = [str(o) for o in data.get("options") or ()]
+    command = normalise(text).command
+    if not options:
+        return None
+    picked = re.fullmatch(r"(?:the )?(?:#)?(?P<n>\w+)(?: one)?", command)
+    if picked:
+        word = picked.group("n")
+        if word in _ORDINALS and abs(_ORDINALS[word]) <= len(options):
+            index = _ORDINALS[word]
+            return options[index]
+        if word.isdigit():
+            if word in options:
+                return word  # a reminder's own number
+            if 1 <= int(word) <= len(options):
+                return options[int(word) - 1]
+    matching = [o for o in options if command and command in o.lower()]
+    return matching[0] if len(matching) == 1 else None

@@ -72,7 +72,9 @@ def _group(name: str, key: str | None = None) -> Callable[[re.Match[str]], Slots
 _LIST = r"(?:my|the|our|a|your)?\s*(?:todo |to-do |to do |shopping |grocery |groceries )?list"
 _HOUR = r"\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|midnight|noon"
 _NOTE_WORD = r"(?:note|save(?: a)? note|add(?: a)? note|new note|make a note|jot down|write down"
-_NOTE_WORD += r"|take a note|note to self|save this|save that)"
+_NOTE_WORD += (
+    r"|take a note|note to self|save this|save that|jot this down|write this down|note this)"
+)
 
 GREETING = prompts.OFFLINE_GREETING
 THANKS = prompts.OFFLINE_THANKS
@@ -114,8 +116,12 @@ INTENTS: tuple[Intent, ...] = (
             r"(?P<when>(?:every|each|daily|weekdays|on|at|in|tomorrow|today|tonight|next|this)\b.*?)"
             r"[\s,]+(?:please |pls )?remind me (?:to |about |that |of )?(?P<what>\S.*)",
             r"(?P<rest>.*\S)[\s,]+remind me",
+            r"(?:i )?need (?:a )?reminder (?P<rest>(?:to|for|about|that) .+)",
+            r"(?:ping|text|nudge|alert|buzz|message) me (?P<rest>.+)",
+            r"(?P<wake>wake me(?: up)?) (?P<rest>.+)",
         ),
         read=slots.reminder,
+        loose=slots.reminder_loose,
         verbatim=("what", "when"),
         examples=(
             "remind me to call mom tomorrow at 5pm", "set a reminder for the dentist", "remind me",
@@ -150,6 +156,7 @@ INTENTS: tuple[Intent, ...] = (
             r"(?:cancel|call off|scrap)\s+(?:the\s+|my\s+|that\s+)?(?P<which>(?!account\b)\S.*?)",
             r"(?:don't|do not|no need to) remind me (?:to |about |of )?(?P<which>\S.*?)"
             r"(?: anymore| any more| after all)?",
+            r"(?:forget |never mind )?about (?:the |my )?(?P<which>\S.*?) reminder",
         ),
         read=lambda m: slots.reminder_ref(m.group("which")),
         examples=("cancel the dentist reminder", "cancel reminder 2", "stop the plants one"),
@@ -177,7 +184,8 @@ INTENTS: tuple[Intent, ...] = (
             rf"(?:add (?:that|it|this)|put (?:that|it|this) on)(?: to| on)?(?: {_LIST})?",
             rf"(?:we|i) (?:need|are out of|ran out of|'re out of|am out of|'m out of)"
             rf" (?P<item>\S.*?)(?:,? add (?:that|it|this)(?: to {_LIST})?)",
-            r"(?:we're|we are|i'm|i am) out of (?P<item>\S.*)",
+            r"(?:we're|we are|i'm|i am|we|i|we've|i've|we have|i have)? ?(?:ran|run|are|am)? ?"
+            r"out of (?P<item>\S.*?)(?:,? (?:add (?:it|that|this)|please|pls)(?: to {_LIST})?)?",
             r"add (?P<item>(?!(?:a |the )?note\b)(?!.*\bnotes?$)\S.*)",
         ),
         read=lambda m: slots.list_item(m.group("item")),
@@ -192,6 +200,7 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             rf"(?:(?:what'?s|what is|whats|anything|what else is|what do i have) on {_LIST}"
             rf"|(?:show|see|read|check|view|send|give|get|open)(?: me)?(?: all)? {_LIST}"
+            rf"|(?:can|could|may) i (?:see|have|get|view|check) {_LIST}"
             rf"|(?:my )?(?:todo|to-do|to do|shopping|grocery) list|my list|list|(?:my )?todos"
             rf"|{_LIST}\?*|what do i need to (?:buy|get|do)|what's left(?: on {_LIST})?)",
         ),
@@ -228,7 +237,7 @@ INTENTS: tuple[Intent, ...] = (
             r"(?:(?:set |change |update )?(?:my )?time ?zone(?: to| is|:)?"
             r"|i'?m (?:now |currently |traveling |travelling )?(?:in|at)|i am (?:now |currently )?(?:in|at)"
             r"|i moved to|i(?:'ve| have) moved to|i'?m (?:now )?(?:living|staying|based) in"
-            r"|i live in|(?:just )?(?:landed|arrived) in|i'?m (?:visiting|back in)|i am back in"
+            r"|i live in|(?:just )?(?:landed|arrived) in|moved to|relocated to|(?:now )?living in|i'?m (?:visiting|back in)|i am back in"
             r"|(?:i'?m |i am )?(?:traveling|travelling|going|heading|flying) to"
             r"|in|now in|currently in|based in|we'?re in|switch (?:me )?to)\s+(?P<place>\S.*?)",
         ),
@@ -244,6 +253,7 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             r"(?:what(?:'s| is)?(?: the)? (?:local )?time(?: is it)?(?: now| right now)?"
             r"|what time is it(?: now| right now)?|time|current time|local time|the time|clock"
+            r"|what(?:'s| is) the time(?: like)? over|what time is it over"
             r"|what's the time like|what time(?: is it)?) (?:in|at|for)\s+(?P<place>\S.*?)",
             r"(?:time in|what time in|time at)\s+(?P<place>\S.*?)",
             r"(?:what time is it|what's the time) (?P<place>\S.*?)",
@@ -264,6 +274,8 @@ INTENTS: tuple[Intent, ...] = (
             r"(?:call me|my name is|my name's|i'?m called|i am called|you can call me"
             r"|i go by|change my name to|set my name to|name me|refer to me as"
             r"|actually call me)\s+(?P<name>\S.*)",
+            r"(?:it's|its|i'm|im|this is) (?P<name>[a-z][a-z'-]+)(?: btw| by the way)?,? "
+            r"(?:call me that|that's my name|that's what you should call me)",
         ),
         read=lambda m: slots.person_name(m.group("name")),
         verbatim=("name",),
@@ -277,7 +289,7 @@ INTENTS: tuple[Intent, ...] = (
             rf"(?:don't|do not|never|no) (?:text|message|msg|ping|bother|contact|disturb) "
             rf"(?:me )?(?:between|from|after) (?P<start>{_HOUR})\s*(?:and|-|to|until|till)\s*"
             rf"(?P<end>{_HOUR})",
-            rf"(?:no texts|no messages|quiet) (?:between|from) (?P<start>{_HOUR})\s*"
+            rf"(?:no texts|no messages|no texting|quiet) (?:between|from|after) (?P<start>{_HOUR})\s*"
             rf"(?:and|-|to|until|till)\s*(?P<end>{_HOUR})",
         ),
         read=lambda m: {"start": m.group("start").strip(), "end": m.group("end").strip()},
@@ -348,7 +360,7 @@ INTENTS: tuple[Intent, ...] = (
         "list_memories", Tier.COMMAND, "say what I know about you", rank=30,
         forms=_forms(
             r"what do you (?:know|remember)(?: about me)?|what have you (?:got|saved|stored) (?:on|about) me"
-            r"|what (?:facts )?do you have (?:on|about) me|what(?:'ve| have) i told you(?: about me)?"
+            r"|what (?:facts |info |information |data |details |stuff )?do you have (?:on|about) me|what(?:'ve| have) i told you(?: about me)?"
             r"|(?:list|show)(?: me)?(?: all)?(?: my| your)? (?:memories|facts)|(?:my |your )?memories"
             r"|what do you know",
         ),
@@ -369,7 +381,9 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             r"help|\?+|commands|menu|info|what can you do|what do you do|how does this work"
             r"|how do i use this|what are (?:the |your )?commands|what can i (?:say|text|ask)"
-            r"|options|help me|what are you|who are you|instructions|how do you work",
+            r"|options|help me|what are you|who are you|instructions|how do you work"
+            r"|what are you (?:able to|good for|for)(?: do)?|how do i use (?:this|you|it)(?: thing| app| service)?"
+            r"|what (?:can|do) you (?:help with|help me with|offer)|what (?:else )?can you do",
         ),
         examples=("help", "what can you do", "how does this work", "what are the commands"),
     ),

@@ -261,9 +261,10 @@ def expand_shorthand(text: str) -> str:
     """Lower case with shorthand expanded and typos fixed, as the command form has them (to
     compare a slot's two readings)."""
     words = [_fix_typo(w) for group in _expand(text.lower().split()) for w in group]
-    return _PHRASES.sub(lambda m: f"quiet {m.group(1)}", " ".join(words))
+    return _COMMA.sub(" ", _PHRASES.sub(lambda m: f"quiet {m.group(1)}", " ".join(words)))
 
 
+_COMMA = re.compile(r"\s*,\s*")
 _PHRASES = re.compile(r"\bquite (hours?|time|mode)\b")
 
 
@@ -326,6 +327,7 @@ def normalise(text: str) -> Normalised:
     if words == ["there"]:  # "hey there" is a greeting, not a filler and "there"
         words, lead = expanded[-2:], lead - 1
     fixed = _PHRASES.sub(lambda m: f"quiet {m.group(1)}", " ".join(_fix_typo(w) for w in words))
+    fixed = _COMMA.sub(" ", fixed)  # "perfect, thanks": commas only matter in the user's words
     command = re.sub(r"^[,\-]\s*", "", strip_decoration(fixed))
     first = _cover(groups, lead, leading=True)
     last = _cover(groups, trail, leading=False)

@@ -37,7 +37,7 @@ class Reading:
 
 _QUESTION_WORD = re.compile(
     r"^(?:what|what's|whats|when|when's|whens|where|where's|wheres|who|who's|whose|which|how"
-    r"|how's|why|is|are|do|does|did|can|could|will|would|should|have|has|any)\b\s*\S",
+    r"|how's|why|is|are|am|do|does|did|can|could|will|would|should|have|has|any)\b\s*\S",
     re.IGNORECASE,
 )
 
@@ -90,8 +90,9 @@ def exact(
 
 _COMMAND_HINT = re.compile(
     r"\b(?:remind\w*|list|todo\w*|notes?|remember|know|told|forget|time ?zone|name|quiet"
-    r"|settings|help|commands?|do for me|can you|schedule|alarms?|shopping|grocer\w*|buy"
-    r"|time is it|what time|i am|who am|plate|pending|coming up|saved|stored|call me)\b"
+    r"|settings|help|commands?|can you|can u|schedule|alarms?|shopping|grocer\w*|buy|need"
+    r"|shops?|store|time|who am|plate|pending|coming up|saved|stored|call me|see|show|info"
+    r"|about me|able|use|work|do for me|set)\b"
 )
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tools.places import find_place, place_in, zone_for
+from tools.places import find_place, is_major_place, place_in
 
 Slots = dict[str, Any]
 
@@ -50,6 +50,8 @@ def split_reminder(request: str) -> tuple[str, str]:
     is found; the reminder tool then asks for it."""
     text = " ".join(request.split()).strip(" ,.")
     text = re.sub(rf"^{_CONNECTOR}\s+", "", text, flags=re.IGNORECASE)
+    if re.fullmatch(_WHEN_PHRASE, text, flags=re.IGNORECASE):
+        return "", text  # only a time: the what is asked for (or known from the request)
     prefix = _PREFIX.match(text)
     if prefix:
         return _what(prefix.group("what")), prefix.group("when").strip(" ,")
@@ -81,6 +83,8 @@ def reminder(match: re.Match[str]) -> Slots | None:
     what = _URGENT.sub("", what).strip(" ,")
     if not what or what.lower() in ("me", "me to"):
         what = ""
+    if groups.get("wake") and (not when or not what):
+        what, when = "wake up", when or (groups.get("rest") or "")
     args: Slots = {"what": what, "when": _URGENT.sub("", when).strip(" ,")}
     return {**args, "urgent": True} if urgent else args
 
@@ -97,7 +101,9 @@ _ARTICLES = re.compile(r"^(?:the|some|a|an|my|more|our)\s+", re.IGNORECASE)
 
 
 def list_item(item: str) -> Slots | None:
-    item = item.strip(" ,.")
+    item = item.strip(" ,.'\"")
+    if re.match(r"^(?:me|us|you|him|her|them)\b", item, re.IGNORECASE):
+        return None  # "buy me a coffee" asks for something else
     item = re.sub(r"\s+(?:please|pls|too|as well|also)$", "", item, flags=re.IGNORECASE)
     if not item or item.lower() in ("it", "that", "this", "something"):
         return None
@@ -148,9 +154,34 @@ def place_slot(place: str, *, as_given: bool = False) -> Slots | None:
 def whole_place(text: str) -> Slots | None:
     """The whole text is a place name ("london", "NYC"): the time there is wanted."""
     text = text.strip(" ,.?!")
-    return {"place": text} if zone_for(text) else None
+    return {"place": text} if is_major_place(text) else None
 
 
 def place_anywhere(text: str) -> Slots | None:
     found = place_in(text)
     return {"place": found[0]} if found else None
+
+
+_LEAD = re.compile(
+    r"^(?:(?:can|could|would|will) you |please |pls )?(?:need|want|set|make|give|create|add|"
+    r"put|send|i need|i want|i'd like)?\s*(?:a |an |me a )?(?:reminder|alarm|alert|nudge|ping)?"
+    r"\s*(?:for me )?",
+    re.IGNORECASE,
+)
+_VERB_ME = re.compile(
+    r"^(?:ping|text|nudge|alert|buzz|message|msg|tell|wake|get) me(?P<up> up)?\s*", re.I
+)
+
+
+def reminder_loose(text: str) -> Slots | None:
+    """A reminder asked for in other words ("ping me in 15 min to take the laundry out",
+    "need a reminder for mum's birthday on the 14th at 9am"): read only when a time is found."""
+    rest = _VERB_ME.sub("", text.strip())
+    woke = bool(_VERB_ME.match(text.strip()) and _VERB_ME.match(text.strip()).group("up"))  # type: ignore[union-attr]
+    rest = _LEAD.sub("", rest).strip()
+    what, when = split_reminder(rest)
+    if not when:
+        return None
+    if woke and not what:
+        what = "wake up"
+    return {"what": what or "your reminder", "when": when}

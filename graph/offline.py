@@ -29,6 +29,7 @@ from graph.understanding import (
     strip_decoration,
     wording,
 )
+from graph.understanding.normalise import lookup_query
 from graph.understanding.reader import looks_like_question as _looks_like_question
 from stores.embeddings import TextEmbeddings
 
@@ -88,7 +89,7 @@ def understand(
             return AIMessage(content=row.reply or "")
         return _tool_message(_call(tool, reading.slots))
     if reading.intent == LOOKUP:
-        query = normalise_command(text)
+        query = lookup_query(normalise_command(text))
         return _tool_message(*(_call(name, {"query": query}) for name in LOOKUP_TOOLS))
     if reading.intent == CLARIFY:
         message = AIMessage(content=wording.clarify(reading.alternatives))

@@ -334,3 +334,25 @@ def normalise(text: str) -> Normalised:
     if first >= 0 and last >= 0 and first < len(original) - last:
         verbatim = strip_decoration(" ".join(original[first : len(original) - last]))
     return Normalised(command=command, verbatim=verbatim, fillers=fillers)
+
+
+LOOKUP_WORDS: dict[str, str] = {
+    "super": "superintendent", "super's": "superintendent's", "apt": "apartment",
+    "bldg": "building", "num": "number", "no.": "number", "#": "number", "ph": "phone",
+    "addr": "address", "bday": "birthday", "b-day": "birthday", "appt": "appointment",
+    "pw": "password", "pwd": "password", "dr": "doctor", "dr's": "doctor's", "mgr": "manager",
+    "u": "you", "ur": "your", "abt": "about", "wat": "what", "whats": "what's", "r": "are",
+}  # fmt: skip
+"""Abbreviations a document spells out ("the super's number" -> superintendent)."""
+
+
+def lookup_query(text: str) -> str:
+    """The question as the lookups should search for it: decoration off, abbreviations
+    spelled out, the user's case kept."""
+    words = strip_decoration(text).split()
+    out = []
+    for word in words:
+        bare = word.strip(",.!?;:")
+        replacement = LOOKUP_WORDS.get(bare.lower())
+        out.append(word.replace(bare, replacement) if replacement else word)
+    return " ".join(out)

@@ -139,3 +139,46 @@ def test_the_fallback_fits_one_segment_and_names_the_closest_commands(minilm):
     assert segments(message.content) == 1
     assert "e.g." in message.content and "HELP" in message.content
     assert "OPENAI" not in message.content
+
+
+LEASE = (
+    b"Rent is due on the 1st of each month. A late fee of $50 applies if rent is paid after "
+    b"the 5th. Pets: one cat or one small dog under 25 lbs is allowed with a $300 pet deposit. "
+    b"The building superintendent, Mike Russo, can be reached at 555-0142 for repairs. Parking "
+    b"is not included; spaces can be rented for $75 a month."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [("how much is the late fee", "$50"), ("what's the super's number", "555-0142"),
+     ("can i have a dog", "small dog"), ("what's the wifi password?", None)],
+)  # fmt: skip
+async def test_document_answers_quote_the_sentence_that_answers_or_say_they_dont(
+    question, answer, database, clock, minilm
+):
+    from stores import kb
+    from tests.helpers import add_user, turn
+
+    ann = await add_user(database, clock, "+14155550123")
+    await kb.ingest(
+        database, minilm, user_id=ann.id, source="lease.txt", location="/docs/lease.txt",
+        data=LEASE, content_type="text/plain", clock=clock,
+    )  # fmt: skip
+    final = await turn(question, user_id=ann.id, database=database, clock=clock, embeddings=minilm)
+    reply = final["reply"]
+    if answer is None:
+        assert "lease.txt" not in reply and "couldn't find" in reply
+    else:
+        assert "lease.txt" in reply and answer in reply
+        assert segments(reply) <= 2
+
+
+def test_facts_are_told_back_in_the_second_person():
+    from tools.memory import second_person
+
+    assert second_person("my address is 12 Elm St") == "your address is 12 Elm St"
+    assert second_person("I'm vegetarian and I am allergic to nuts") == (
+        "you're vegetarian and you are allergic to nuts"
+    )
+    assert second_person("Anna's birthday is June 3") == "Anna's birthday is June 3"

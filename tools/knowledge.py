@@ -40,9 +40,9 @@ async def best_excerpt(
     scores = (await embeddings.aembed_array([s for _, s in sentences])) @ query_vector
     best = int(np.argmax(scores))
     index, excerpt = sentences[best]
-    if len(excerpt) < SHORT_SENTENCE and best + 1 < len(sentences):
-        if sentences[best + 1][0] == index:
-            excerpt += " " + sentences[best + 1][1]
+    short = len(excerpt) < SHORT_SENTENCE
+    if short and best + 1 < len(sentences) and sentences[best + 1][0] == index:
+        excerpt += " " + sentences[best + 1][1]
     if len(excerpt) > QUOTE_CHARS:
         excerpt = excerpt[: QUOTE_CHARS - 3].rstrip() + "..."
     return index, excerpt, float(scores[best])

@@ -70,6 +70,7 @@ def _group(name: str, key: str | None = None) -> Callable[[re.Match[str]], Slots
 
 
 _LIST = r"(?:my|the|our|a|your)?\s*(?:todo |to-do |to do |shopping |grocery |groceries )?list"
+_AFTER_LIST = r"(?:\s+(?:we're|we are|i'm|i am|as|because|since|cuz|please|too|also|as well|for (?:later|tomorrow|the weekend)|before)\b.*)?"
 _HOUR = r"\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|midnight|noon"
 _NOTE_WORD = r"(?:note|save(?: a)? note|add(?: a)? note|new note|make a note|jot down|write down"
 _NOTE_WORD += (
@@ -110,7 +111,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "set_reminder", Tier.COMMAND, "set a reminder", rank=20,
         forms=_forms(
-            r"(?:(?:urgent(?:ly)?|important)[\s:,]+)?(?:set (?:a |an )?(?:urgent )?reminder"
+            r"(?:(?:urgent(?:ly)?|important)[\s:,]+)?(?:(?:set|make|create|add) (?:me |us )?(?:a |an )?(?:urgent )?reminder"
             r"(?: for me)?(?: to)?|remind me|remind|reminder|rem me|remind me please|don't let me forget)"
             r"(?:\s+(?:urgently|urgent))?[\s:,]+(?P<rest>\S.*)",
             r"(?P<when>(?:every|each|daily|weekdays|on|at|in|tomorrow|today|tonight|next|this)\b.*?)"
@@ -157,6 +158,7 @@ INTENTS: tuple[Intent, ...] = (
             r"(?:don't|do not|no need to) remind me (?:to |about |of )?(?P<which>\S.*?)"
             r"(?: anymore| any more| after all)?",
             r"(?:forget |never mind )?about (?:the |my )?(?P<which>\S.*?) reminder",
+            r"(?:stop|quit|no more) reminding me (?:to |about |of )?(?P<which>\S.*?)(?: anymore| any more)?",
         ),
         read=lambda m: slots.reminder_ref(m.group("which")),
         examples=("cancel the dentist reminder", "cancel reminder 2", "stop the plants one"),
@@ -176,11 +178,11 @@ INTENTS: tuple[Intent, ...] = (
         "add_todo", Tier.COMMAND, "add it to your list", rank=30,
         forms=_forms(
             rf"(?:add|put|stick|throw|pop|write|include|also add)\s+(?P<item>\S.*?)\s+"
-            rf"(?:to|on(?:to)?|in)\s+{_LIST}",
+            rf"(?:to|on(?:to)?|in)\s+{_LIST}{_AFTER_LIST}",
             rf"(?:add to|on|onto|to) {_LIST}[\s:,-]+(?P<item>\S.*)",
             rf"{_LIST}\s*[:,-]\s*(?:add\s+)?(?P<item>\S.*)",
             r"(?:todo|to do|buy|get|grab|pick up)[\s:,-]+(?:buy |get )?(?P<item>\S.*)",
-            rf"i need (?:to (?:buy|get|grab|pick up) )?(?P<item>\S.*?)[\s,]+(?:can you |please |pls )?"
+            rf"(?:i |we )?need (?:to (?:buy|get|grab|pick up) )?(?P<item>\S.*?)[\s,]+(?:can you |please |pls )?"
             rf"(?:add (?:that|it|this)|put (?:that|it|this) on)(?: to| on)?(?: {_LIST})?",
             rf"(?:we|i) (?:need|are out of|ran out of|'re out of|am out of|'m out of)"
             rf" (?P<item>\S.*?)(?:,? add (?:that|it|this)(?: to {_LIST})?)",
@@ -222,8 +224,9 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "complete_todo", Tier.COMMAND, "tick it off your list", rank=35,
         forms=_forms(
-            r"(?:done|did|finished|bought|got|picked up|tick off|check off|cross off|mark)"
-            r"(?: with)?\s+(?P<item>(?!it$|that$|this$)\S.*?)(?: as done| as complete(?:d)?)?",
+            r"(?:i |we |i've |we've |just )?(?:done|did|finished|bought|got|picked up|tick off|check off"
+            r"|cross off|mark|ticked off|crossed off)"
+            r"(?: with)?[\s:,-]+(?P<item>(?!it$|that$|this$)\S.*?)(?: as done| as complete(?:d)?)?",
             r"(?P<item>\S.*?)\s+(?:is |are )?(?:done|bought|sorted|taken care of)",
         ),
         read=lambda m: slots.done_item(m.group("item")),
@@ -320,7 +323,7 @@ INTENTS: tuple[Intent, ...] = (
     # -- notes -------------------------------------------------------------------------------
     Intent(
         "save_note", Tier.COMMAND, "save a note", rank=20,
-        forms=_forms(rf"{_NOTE_WORD}(?:\s*[:\-]\s*|\s+)(?P<text>\S.*)"),
+        forms=_forms(rf"{_NOTE_WORD}(?:\s*[:\-]\s*|\s+)(?:that\s+)?(?P<text>\S.*)"),
         read=_group("text"),
         verbatim=("text",),
         examples=("note: gate code 4412", "jot down the plumber's number", "save a note"),
@@ -340,7 +343,7 @@ INTENTS: tuple[Intent, ...] = (
             r"(?: (?:for|about))?\s+(?P<q>\S.*)",
             r"notes? (?:about|on|for|with|mentioning)\s+(?P<q>\S.*)",
         ),
-        read=_group("q", "query"),
+        read=lambda m: slots.note_query(m.group("q")),
         verbatim=("query",),
         examples=("find gate", "search my notes for wifi"),
     ),
@@ -383,7 +386,8 @@ INTENTS: tuple[Intent, ...] = (
             r"|how do i use this|what are (?:the |your )?commands|what can i (?:say|text|ask)"
             r"|options|help me|what are you|who are you|instructions|how do you work"
             r"|what are you (?:able to|good for|for)(?: do)?|how do i use (?:this|you|it)(?: thing| app| service)?"
-            r"|what (?:can|do) you (?:help with|help me with|offer)|what (?:else )?can you do",
+            r"|what (?:can|do) you (?:help with|help me with|offer)|what (?:else )?can you do"
+            r"|what (?:can|does) (?:this|it|this thing|the bot|this bot) do",
         ),
         examples=("help", "what can you do", "how does this work", "what are the commands"),
     ),

@@ -53,7 +53,8 @@ LEADING_FILLERS = (
     "uh", "hmm", "well", "btw", "by the way", "sorry", "quick question", "quick q", "just",
     "please", "can you please", "could you please", "can you", "could you", "would you",
     "will you", "would you please", "i want you to", "i need you to", "i'd like you to",
-    "i would like you to", "go ahead and", "kindly", "assistant", "bot", "dear",
+    "i would like you to", "go ahead and", "kindly", "assistant", "bot", "dear", "heads up",
+    "quick update", "update", "news", "good news", "oh btw", "so yeah", "right", "ok so yeah",
 )  # fmt: skip
 TRAILING_FILLERS = (
     "please", "thanks", "thank you", "thanks so much", "thank you so much", "lol", "haha",

@@ -38,6 +38,10 @@ _SUFFIX = re.compile(rf"^(?P<what>.+?)[\s,]+(?P<when>{_WHEN_PHRASE})$", re.IGNOR
 _PREFIX = re.compile(
     rf"^(?P<when>{_WHEN_PHRASE})[\s,]+(?:{_CONNECTOR}\s+)(?P<what>.+)$", re.IGNORECASE
 )
+_PREFIX_BARE = re.compile(
+    rf"^(?P<when>{_WHEN_PHRASE})[\s,]+(?P<what>(?!{_WHEN_WORD}\b).+)$", re.IGNORECASE
+)
+_CLEAR_TIME = re.compile(r"\d\s*(?:am|pm)\b|\d:\d\d|\b(?:noon|midnight|tonight|tomorrow)\b", re.I)
 _INNER = re.compile(
     rf"^(?P<what>.+?)[\s,]+(?P<when>{_WHEN_PHRASE})[\s,]+(?P<tail>(?:{_CONNECTOR}\s+)?.+)$",
     re.IGNORECASE,
@@ -50,6 +54,7 @@ def split_reminder(request: str) -> tuple[str, str]:
     is found; the reminder tool then asks for it."""
     text = " ".join(request.split()).strip(" ,.")
     text = re.sub(rf"^{_CONNECTOR}\s+", "", text, flags=re.IGNORECASE)
+    text = re.sub(rf"^(?:4|for)\s+(?={_WHEN_START})", "", text, flags=re.IGNORECASE)
     if re.fullmatch(_WHEN_PHRASE, text, flags=re.IGNORECASE):
         return "", text  # only a time: the what is asked for (or known from the request)
     prefix = _PREFIX.match(text)
@@ -58,6 +63,9 @@ def split_reminder(request: str) -> tuple[str, str]:
     suffix = _SUFFIX.match(text)
     if suffix:
         return _what(suffix.group("what")), suffix.group("when").strip(" ,")
+    bare = _PREFIX_BARE.match(text)
+    if bare and _CLEAR_TIME.search(bare.group("when")):
+        return _what(bare.group("what")), bare.group("when").strip(" ,")  # "tomorrow 7am gym"
     inner = _INNER.match(text)
     if inner and re.match(rf"{_CONNECTOR}\s", inner.group("tail"), re.IGNORECASE):
         # "remind me on the 1st at 9am to pay rent" read as what="on"? No: prefix covers it;
@@ -83,6 +91,8 @@ def reminder(match: re.Match[str]) -> Slots | None:
     what = _URGENT.sub("", what).strip(" ,")
     if not what or what.lower() in ("me", "me to"):
         what = ""
+    if not when and re.match(r"^(?:what|who|where|how|which|why)\b", what, re.IGNORECASE):
+        return None  # "remind me what we talked about" asks about the past
     if groups.get("wake") and (not when or not what):
         what, when = "wake up", when or (groups.get("rest") or "")
     args: Slots = {"what": what, "when": _URGENT.sub("", when).strip(" ,")}
@@ -110,6 +120,13 @@ def list_item(item: str) -> Slots | None:
     return {"item": item}
 
 
+def note_query(query: str) -> Slots | None:
+    query = query.strip(" ,.?")
+    if not query or re.match(r"^(?:me|us|you)\b", query, re.IGNORECASE):
+        return None  # "find me a restaurant" is not about notes
+    return {"query": query}
+
+
 def done_item(item: str) -> Slots | None:
     item = re.sub(r"\s+(?:from|off|on) (?:my|the) (?:\w+ )?list$", "", item.strip(" ,."))
     item = _ARTICLES.sub("", item).strip()
@@ -133,6 +150,7 @@ def person_name(name: str) -> Slots | None:
     """A name is at most four words and not a time: "call me tomorrow" sets nothing."""
     name = re.sub(r"^(?:actually|now|just)\s+", "", name.strip(" ,.!"), flags=re.IGNORECASE)
     name = re.sub(r"\s+(?:instead|from now on|please|now|thanks|actually)$", "", name, flags=re.I)
+    name = re.sub(r"\s+not\s+\w+$", "", name, flags=re.IGNORECASE)  # "Kim not Ann"
     if not name or _NOT_NAMES.search(name) or len(name.split()) > 4:
         return None
     return {"name": name}

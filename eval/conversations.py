@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from cryptography.fernet import Fernet
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from graph.context import Context
@@ -270,7 +271,9 @@ async def run_all(model: TextEmbeddings) -> tuple[int, int, list[str]]:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'eval.db'}"
         settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, database_url=url, encryption_key=Fernet.generate_key().decode()
+            _env_file=None,
+            database_url=url,
+            encryption_key=SecretStr(Fernet.generate_key().decode()),
         )
         if not crypto.is_configured():  # the eval is a composition root (a test already is)
             crypto.configure(settings)

@@ -160,6 +160,8 @@ CONVERSATIONS: list[Conversation] = [
                  [lambda e: e.notes == ["gate code 4412"], _says("4412")]),
     Conversation("remember then correct", ["remember my gym locker is 12", "actually remember my gym locker is now 31"],
                  [lambda e: any("31" in m for m in e.memories) and not any("is 12" in m for m in e.memories)]),
+    Conversation("actually, without remember", ["remember my gym locker is 12", "actually my gym locker is 31"],
+                 [lambda e: any("31" in m for m in e.memories) and not any("is 12" in m for m in e.memories)]),
     Conversation("what do u know", ["remember that I'm vegetarian", "what do u know abt me?"],
                  [_says("vegetarian")]),
     Conversation("delete notes then no", ["note: a", "delete all my notes", "no"],

@@ -109,13 +109,26 @@ def _inside(text: str) -> Reading | None:
     return None
 
 
+_STATEMENT = re.compile(
+    r"^(?!my name\b|my time ?zone\b)(?:my|our) [\w' -]+? (?:is|are|'s|was) \S.*$"
+)
+
+
+def _correction(norm: Normalised) -> Reading | None:
+    """ "actually my gym locker is 31": a corrected fact is remembered (it supersedes the old
+    one on the same subject)."""
+    if "actually" not in norm.fillers or not _STATEMENT.match(norm.command):
+        return None
+    return Reading(intent="remember", tier=Tier.COMMAND, slots={"fact": norm.verbatim})
+
+
 def read(text: str, *, embeddings: TextEmbeddings | None = None) -> Reading:
     """What `text` means (commands, questions, small talk; compliance words and answers to an
     open question are read by `keywords` and `conversation` first)."""
     norm = normalise(text)
     if not norm.command:
         return Reading(intent=UNKNOWN, tier=Tier.CLARIFY, how="none")
-    found = exact(norm) or _inside(text)
+    found = exact(norm) or _inside(text) or _correction(norm)
     if found is not None:
         return found
     question = looks_like_question(text)
@@ -137,7 +150,8 @@ def read(text: str, *, embeddings: TextEmbeddings | None = None) -> Reading:
             alternatives=tuple(g.intent for g in top),
             score=top[0].score,
         )
-    return Reading(intent=UNKNOWN, tier=Tier.CLARIFY, how="none", score=0.0)
+    nearby = tuple(g.intent for g in guesses if g.intent in BY_NAME)[:2]
+    return Reading(intent=UNKNOWN, tier=Tier.CLARIFY, how="none", alternatives=nearby, score=0.0)
 
 
 def _by_meaning(

@@ -35,6 +35,10 @@ ABBREVIATIONS = {
     "australia": "Australia/Sydney", "china": "Asia/Shanghai", "india": "Asia/Kolkata",
     "russia": "Europe/Moscow", "canada": "America/Toronto", "brazil": "America/Sao_Paulo",
     "california": "America/Los_Angeles", "texas": "America/Chicago",
+    "ca": "America/Los_Angeles", "fl": "America/New_York", "tx": "America/Chicago",
+    "nj": "America/New_York", "wa": "America/Los_Angeles", "az": "America/Phoenix",
+    "florida": "America/New_York", "hawaii": "Pacific/Honolulu", "alaska": "America/Anchorage",
+    "arizona": "America/Phoenix", "colorado": "America/Denver", "oregon": "America/Los_Angeles",
     "bangalore": "Asia/Kolkata", "bombay": "Asia/Kolkata", "calcutta": "Asia/Kolkata",
     "saigon": "Asia/Ho_Chi_Minh", "peking": "Asia/Shanghai",
 }  # fmt: skip

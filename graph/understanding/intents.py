@@ -138,7 +138,9 @@ INTENTS: tuple[Intent, ...] = (
             r"(?: all)?(?: my| the)? reminders|(?:my |all )?reminders|any reminders|"
             r"what (?:have i|did i) (?:asked you to|set) remind(?: me)?(?: of| about)?|"
             r"what(?: am i|'s) (?:being )?reminded (?:of|about)|upcoming reminders|"
-            r"what reminders(?: are there| have i got| do i have set)?|reminders\?*)",
+            r"what reminders(?: are there| have i got| do i have set)?|reminders\?*"
+            r"|(?:do i have |is there |have i got )?anything (?:scheduled|planned|coming up)"
+            r"|what(?:'s| is| have i got| do i have) (?:scheduled|planned|coming up))",
         ),
         examples=(
             "what are my reminders", "show my reminders", "what have i asked you to remind me",
@@ -149,8 +151,8 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "cancel_reminder", Tier.COMMAND, "cancel a reminder", rank=30,
         forms=_forms(
-            r"(?:cancel|delete|remove|stop|drop|kill|scrap|clear)\s+(?:the\s+|my\s+|that\s+)?"
-            r"reminder\s*(?:about\s+|to\s+|for\s+|#|number\s+)?(?P<which>\S.*)",
+            r"(?:cancel|delete|remove|stop|drop|kill|scrap|clear)\s+(?:all\s+)?(?:the\s+|my\s+|that\s+)?"
+            r"reminders?\s*(?:about\s+|to\s+|for\s+|#|number\s+)?(?P<which>\S.*)",
             r"(?:cancel|delete|remove|stop|drop|kill|scrap|don't remind me|no need to remind me)"
             r"\s+(?:the\s+|my\s+|that\s+)?(?:about\s+|to\s+|of\s+)?(?P<which>\S.*?)"
             r"(?:\s+one|\s+reminders?)",
@@ -165,10 +167,11 @@ INTENTS: tuple[Intent, ...] = (
     ),
     # -- the list ---------------------------------------------------------------------------
     Intent(
-        "remove_todo", Tier.COMMAND, "remove an item from your list", rank=25,
+        "remove_todo", Tier.COMMAND, "remove an item from your list", rank=45,
         forms=_forms(
             rf"(?:remove|delete|take|drop|cross|scratch|get rid of)\s+(?P<item>\S.*?)\s+"
             rf"(?:off|from|off of)\s+{_LIST}",
+            r"(?:remove|take|cross|scratch) (?P<item>(?!the .* reminder$)\S.*?)(?: off)?",
         ),
         read=lambda m: slots.list_item(m.group("item")),
         verbatim=("item",),
@@ -178,9 +181,11 @@ INTENTS: tuple[Intent, ...] = (
         "add_todo", Tier.COMMAND, "add it to your list", rank=30,
         forms=_forms(
             rf"(?:add|put|stick|throw|pop|write|include|also add)\s+(?P<item>\S.*?)\s+"
-            rf"(?:to|on(?:to)?|in)\s+{_LIST}{_AFTER_LIST}",
-            rf"(?:add to|on|onto|to) {_LIST}[\s:,-]+(?P<item>\S.*)",
+            rf"(?:to|on(?:to)?|in)\s+(?:{_LIST}|(?:my |the )?to ?dos?){_AFTER_LIST}",
+            rf"(?:add to|on|onto|to) {_LIST}[\s:,-]+(?:put |add )?(?P<item>\S.*)",
             rf"{_LIST}\s*[:,-]\s*(?:add\s+)?(?P<item>\S.*)",
+            rf"{_LIST}\s+(?:add|put)\s+(?P<item>\S.*)",
+            r"(?:shopping|groceries|grocery|to ?do)\s*[:-]\s*(?P<item>\S.*)",
             r"(?:todo|to do|buy|get|grab|pick up)[\s:,-]+(?:buy |get )?(?P<item>\S.*)",
             rf"(?:i |we )?need (?:to (?:buy|get|grab|pick up) )?(?P<item>\S.*?)[\s,]+(?:can you |please |pls )?"
             rf"(?:add (?:that|it|this)|put (?:that|it|this) on)(?: to| on)?(?: {_LIST})?",
@@ -204,7 +209,8 @@ INTENTS: tuple[Intent, ...] = (
             rf"|(?:show|see|read|check|view|send|give|get|open)(?: me)?(?: all)? {_LIST}"
             rf"|(?:can|could|may) i (?:see|have|get|view|check) {_LIST}"
             rf"|(?:my )?(?:todo|to-do|to do|shopping|grocery) list|my list|list|(?:my )?todos"
-            rf"|{_LIST}\?*|what do i need to (?:buy|get|do)|what's left(?: on {_LIST})?)",
+            rf"|{_LIST}\?*|what do (?:i|we) (?:still )?need to (?:buy|get|do)|what's left(?: on {_LIST})?"
+            rf"|what(?:'s| is) (?:still )?left to (?:do|buy|get))",
         ),
         examples=(
             "what's on my list", "show me my shopping list", "what do i need to buy",
@@ -226,7 +232,8 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             r"(?:i |we |i've |we've |just )?(?:done|did|finished|bought|got|picked up|tick off|check off"
             r"|cross off|mark|ticked off|crossed off)"
-            r"(?: with)?[\s:,-]+(?P<item>(?!it$|that$|this$)\S.*?)(?: as done| as complete(?:d)?)?",
+            r"(?: with)?[\s:,-]+(?P<item>(?!it$|that$|this$)\S.*?)"
+            r"(?:\s+(?:as\s+)?(?:done|complete|completed|finished|bought|ticked off))?",
             r"(?P<item>\S.*?)\s+(?:is |are )?(?:done|bought|sorted|taken care of)",
         ),
         read=lambda m: slots.done_item(m.group("item")),
@@ -237,7 +244,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "set_timezone", Tier.COMMAND, "change your time zone", rank=40,
         forms=_forms(
-            r"(?:(?:set |change |update )?(?:my )?time ?zone(?: to| is|:)?"
+            r"(?:(?:set |change |update |switch )?(?:my )?time ?zone(?: to| is| should be| =|:)?"
             r"|i'?m (?:now |currently |traveling |travelling )?(?:in|at)|i am (?:now |currently )?(?:in|at)"
             r"|i moved to|i(?:'ve| have) moved to|i'?m (?:now )?(?:living|staying|based) in"
             r"|i live in|(?:just )?(?:landed|arrived) in|moved to|relocated to|(?:now )?living in|i'?m (?:visiting|back in)|i am back in"
@@ -256,7 +263,8 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             r"(?:what(?:'s| is)?(?: the)? (?:local )?time(?: is it)?(?: now| right now)?"
             r"|what time is it(?: now| right now)?|time|current time|local time|the time|clock"
-            r"|what(?:'s| is) the time(?: like)? over|what time is it over"
+            r"|what(?:'s| is) the time(?: like)? over|what time is it over|what time is it there"
+            r"|how late is it|how early is it|what's the time there"
             r"|what's the time like|what time(?: is it)?) (?:in|at|for)\s+(?P<place>\S.*?)",
             r"(?:time in|what time in|time at)\s+(?P<place>\S.*?)",
             r"(?:what time is it|what's the time) (?P<place>\S.*?)",
@@ -277,6 +285,7 @@ INTENTS: tuple[Intent, ...] = (
             r"(?:call me|my name is|my name's|i'?m called|i am called|you can call me"
             r"|i go by|change my name to|set my name to|name me|refer to me as"
             r"|actually call me)\s+(?P<name>\S.*)",
+            r"my name(?: isn't| is not|'s not) [a-z'-]+,? (?:it's|it is) (?P<name>\S.*)",
             r"(?:it's|its|i'm|im|this is) (?P<name>[a-z][a-z'-]+)(?: btw| by the way)?,? "
             r"(?:call me that|that's my name|that's what you should call me)",
         ),
@@ -290,7 +299,7 @@ INTENTS: tuple[Intent, ...] = (
             rf"(?:set )?(?:my )?quiet (?:hours?|time)(?: to| are| from|:)?\s+(?:from )?(?P<start>{_HOUR})\s*"
             rf"(?:-|–|to|until|till)\s*(?P<end>{_HOUR})",
             rf"(?:don't|do not|never|no) (?:text|message|msg|ping|bother|contact|disturb) "
-            rf"(?:me )?(?:between|from|after) (?P<start>{_HOUR})\s*(?:and|-|to|until|till)\s*"
+            rf"(?:me )?(?:between|from|after) (?P<start>{_HOUR})\s*(?:and|-|to|until|till|or)\s*(?:before\s+)?"
             rf"(?P<end>{_HOUR})",
             rf"(?:no texts|no messages|no texting|quiet) (?:between|from|after) (?P<start>{_HOUR})\s*"
             rf"(?:and|-|to|until|till)\s*(?P<end>{_HOUR})",
@@ -316,7 +325,9 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             r"whoami|who am i|my (?:settings|account|profile|details|info)|(?:show |check )?(?:my )?settings"
             r"|what(?:'s| is) my (?:name|time ?zone|number|phone number)|what do you call me"
-            r"|what time ?zone am i in|what are my settings|account info|my quiet hours",
+            r"|what time ?zone am i in|what are my settings|account info|my quiet hours"
+            r"|what(?: are|'s| is) my (?:quiet hours|settings|details|time ?zone)"
+            r"|(?:where|what) am i set to|where do you think i am|what time ?zone (?:do you have|have you got)(?: me)?(?: in| as)?",
         ),
         examples=("whoami", "what's my name", "what timezone am i in", "show my settings"),
     ),
@@ -341,7 +352,7 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             r"(?:find|search|look up|lookup|look for)(?: (?:my|in my|through my|in))?(?: notes?)?"
             r"(?: (?:for|about))?\s+(?P<q>\S.*)",
-            r"notes? (?:about|on|for|with|mentioning)\s+(?P<q>\S.*)",
+            r"(?:any |do i have any |got any )?notes? (?:about|on|for|with|mentioning)\s+(?P<q>\S.*)",
         ),
         read=lambda m: slots.note_query(m.group("q")),
         verbatim=("query",),
@@ -396,7 +407,7 @@ INTENTS: tuple[Intent, ...] = (
         "greet", Tier.SMALL_TALK, "say hello", reply=GREETING,
         forms=_forms(
             r"(?:hi|hello|hey|hiya|yo|howdy|sup|hey there|good (?:morning|afternoon|evening)"
-            r"|morning|evening|heya|hola|greetings)(?: there)?(?: assistant| bot)?"
+            r"|morning|evening|heya|hola|greetings|good night|night|nighty night)(?: there)?(?: assistant| bot)?"
             r"|how are you(?: doing)?|how's it going|what's up",
         ),
         examples=("hi", "hello there", "good morning", "hey"),

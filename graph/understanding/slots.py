@@ -53,6 +53,11 @@ def split_reminder(request: str) -> tuple[str, str]:
     to call mom" and from "next tuesday at 2:30pm about the dentist". The when is "" when none
     is found; the reminder tool then asks for it."""
     text = " ".join(request.split()).strip(" ,.")
+    text = re.sub(r"^2\s+", "to ", text)  # "remind me 2 call mom"
+    text = re.sub(
+        r"\b(in|at|around) (?:like|about|around|roughly|approx)\s+", r"\1 ", text, flags=re.I
+    )
+    text = re.sub(r"(?<=\S)[:;]\s+", " ", text)  # "tomorrow 6:30am: run"
     text = re.sub(rf"^{_CONNECTOR}\s+", "", text, flags=re.IGNORECASE)
     text = re.sub(rf"^(?:4|for)\s+(?={_WHEN_START})", "", text, flags=re.IGNORECASE)
     if re.fullmatch(_WHEN_PHRASE, text, flags=re.IGNORECASE):
@@ -112,6 +117,7 @@ _ARTICLES = re.compile(r"^(?:the|some|a|an|my|more|our)\s+", re.IGNORECASE)
 
 def list_item(item: str) -> Slots | None:
     item = item.strip(" ,.'\"")
+    item = re.sub(r"^['\"](.+)['\"]$", r"\1", item)
     if re.match(r"^(?:me|us|you|him|her|them)\b", item, re.IGNORECASE):
         return None  # "buy me a coffee" asks for something else
     item = re.sub(r"\s+(?:please|pls|too|as well|also)$", "", item, flags=re.IGNORECASE)
@@ -149,6 +155,7 @@ _NOT_NAMES = re.compile(
 def person_name(name: str) -> Slots | None:
     """A name is at most four words and not a time: "call me tomorrow" sets nothing."""
     name = re.sub(r"^(?:actually|now|just)\s+", "", name.strip(" ,.!"), flags=re.IGNORECASE)
+    name = re.sub(r"^by (?:my )?(?:nickname|name|first name)[\s,:]+", "", name, flags=re.IGNORECASE)
     name = re.sub(r"\s+(?:instead|from now on|please|now|thanks|actually)$", "", name, flags=re.I)
     name = re.sub(r"\s+not\s+\w+$", "", name, flags=re.IGNORECASE)  # "Kim not Ann"
     if not name or _NOT_NAMES.search(name) or len(name.split()) > 4:

@@ -600,6 +600,11 @@ TIMES: list[tuple[str, str]] = [
     ("thursday 3pm", "2026-11-26 15:00"), ("monday at 9", "2026-11-30 09:00"),
     ("at 3pm on the 2nd", "2026-12-02 15:00"), ("in 2 hrs", "2026-11-25 16:00"),
     ("tomorrow at noon", "2026-11-26 12:00"), ("next friday at 6pm", "2026-11-27 18:00"),
+    ("tomorrow night", "2026-11-26 20:00"), ("tomorrow around noon", "2026-11-26 12:00"),
+    ("at half past 6 pm", "2026-11-25 18:30"), ("at quarter to 7pm", "2026-11-25 18:45"),
+    ("at 5 o'clock pm", "2026-11-25 17:00"), ("tomorrow at lunch", "2026-11-26 12:00"),
+    ("at 9ish pm", "2026-11-25 21:00"), ("on december 24th at 10am", "2026-12-24 10:00"),
+    ("this friday at 4pm", "2026-11-27 16:00"), ("in 2 days at 9am", "2026-11-27 09:00"),
 ]  # fmt: skip
 
 # Places: text -> expected zone of the place it names (through the whole pipeline).

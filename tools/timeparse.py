@@ -82,8 +82,12 @@ _TIME = re.compile(
     r"|\bat\s+(?P<h3>\d{1,2})\b(?!\s*(?:st|nd|rd|th|/|-))"  # at 9
     r"|\b(?:at\s+)?(?P<word>noon|midday|midnight)\b",
 )
-_PART_OF_DAY = re.compile(r"\b(?P<part>tonight|this evening|evening|afternoon|morning)\b")
-_DEFAULT_PART_TIME = {"morning": 9, "afternoon": 15, "evening": 18, "tonight": 20}
+_PART_OF_DAY = re.compile(
+    r"\b(?P<part>tonight|this evening|evening|afternoon|morning|night|lunchtime)\b"
+)
+_DEFAULT_PART_TIME = {
+    "morning": 9, "afternoon": 15, "evening": 18, "tonight": 20, "night": 20, "lunchtime": 12
+}  # fmt: skip
 _RELATIVE = re.compile(
     r"\bin\s+(?P<n>\d+|an?|one|two|three|half an?)\s*"
     r"(?P<unit>minutes?|mins?|m|hours?|hrs?|h|days?|weeks?)\b"
@@ -105,7 +109,17 @@ _RECURRENCE = re.compile(
 def _clean(text: str) -> str:
     text = " ".join(text.lower().replace("’", "'").split())
     text = re.sub(r"\b(?:tmrw|tmr|tomorow|tommorow|2moro|tomorrow's)\b", "tomorrow", text)
-    return text.strip(" .!?,")
+    # How people say a time: "around 3pm", "5 o'clock", "half past 6", "quarter to 7".
+    text = re.sub(r"\b(?:around|about|approximately|approx|roughly|like|ish)\b", " ", text)
+    text = re.sub(r"(?<=\d)\s*-?ish\b", "", text)
+    text = re.sub(r"\s*\bo'?clock\b", "", text)
+    text = re.sub(r"\bhalf past (\d{1,2})(?!\d)", r"\1:30", text)
+    text = re.sub(r"\bquarter past (\d{1,2})(?!\d)", r"\1:15", text)
+    text = re.sub(
+        r"\bquarter to (\d{1,2})(?!\d)", lambda m: f"{(int(m.group(1)) - 1) % 12 or 12}:45", text
+    )
+    text = re.sub(r"\b(?:at )?lunch\b", "at noon", text)
+    return " ".join(text.split()).strip(" .!?,")
 
 
 def _take(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str] | None, str]:
@@ -119,7 +133,7 @@ def _time_of_day(text: str) -> tuple[time | None, str]:
     """The clock time in `text` and the rest; raises TimeQuestion for a bare 1-6."""
     part_match, _ = _take(_PART_OF_DAY, text)
     part = part_match.group("part") if part_match else None
-    evening = part in ("tonight", "this evening", "evening", "afternoon")
+    evening = part in ("tonight", "this evening", "evening", "afternoon", "night")
     match, rest = _take(_TIME, text)
     if match is None:
         if part:
@@ -192,7 +206,9 @@ def _relative(text: str, now: datetime) -> datetime | None:
 def _date(text: str, today: date) -> date | None:
     """The calendar date named in `text` (None: none named); raises TimeQuestion if unreadable."""
     text = re.sub(r"\b(?:on|the|of|this coming)\b", " ", text)
-    text = re.sub(r"\b(?:tonight|this evening|evening|afternoon|morning)\b", "", text)
+    text = re.sub(
+        r"\b(?:tonight|this evening|evening|afternoon|morning|night|lunchtime)\b", "", text
+    )
     text = " ".join(text.split())
     if not text or text in ("today", "this"):
         return today if text == "today" else None
@@ -273,6 +289,13 @@ def parse_when(when: str, *, timezone: str, now: datetime) -> Schedule:
     rrule, text = _recurrence(text)
     relative = None if rrule else _relative(text, now)
     if relative is not None:
+        days_ahead = _RELATIVE.search(text)
+        unit = days_ahead.group("unit")[0] if days_ahead else "m"
+        clock_then, _ = _time_of_day(_RELATIVE.sub(" ", text)) if unit in "dw" else (None, "")
+        if clock_then is not None:  # "in 2 days at 9am": that day, at that time
+            day_then = relative.astimezone(zone).date()
+            moment, note = localize(datetime.combine(day_then, clock_then), timezone)
+            return Schedule(first=moment.astimezone(UTC), timezone=timezone, note=note)
         return Schedule(first=relative.astimezone(UTC), timezone=timezone)
     clock, rest = _time_of_day(text)
     day = _date(rest, local_now.date())

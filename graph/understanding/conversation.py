@@ -67,6 +67,7 @@ def answer_reminder_time(data: dict[str, Any], text: str) -> dict[str, Any] | No
     when = str(args.get("when") or "")
     question = str(data.get("question") or "")
     command = normalise(text).command
+    command = re.sub(r"^(?:around|about|at about|at around|like|maybe|make it|say)\s+", "", command)
     ap_match = _AMPM.match(command)
     ap = (ap_match.group("ap")[0] + "m") if ap_match else _PART.get(command)
     if ap is not None and "AM or" in question:

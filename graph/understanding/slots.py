@@ -23,13 +23,14 @@ _MONTH = (
 _WHEN_WORD = (
     r"(?:today|tonight|tomorrow|morning|afternoon|evening|night|noon|midday|midnight|next|this"
     r"|on|at|in|by|every|each|other|daily|weekly|monthly|weekdays?|weekends?|and|the|of|a|an"
-    r"|half|day|after|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|one|two|three|around"
+    r"|half|past|quarter|o'?clock|ish|lunch|lunchtime|day|after|minutes?|mins?|hours?|hrs?|days?"
+    r"|weeks?|months?|one|two|three|around|like|approximately"
     r"|about(?=\s+\d)|from now|later|\d+(?:st|nd|rd|th)?|\d{1,2}:\d{2}"
     r"|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|am|pm|\d{4}-\d{2}-\d{2}"
     r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?|first|second|third|" + _MONTH + "|" + _DAY + r")"
 )
 _WHEN_START = (
-    r"(?:today|tonight|tomorrow|next|this|on|at|in|by|every|each|daily|weekly|monthly"
+    r"(?:today|tonight|tomorrow|next|this|on|at|in|by|every|each|daily|weekly|monthly|around"
     r"|weekdays|weekends|noon|midnight|\d{1,2}(?::\d{2})?\s*(?:am|pm)|" + _DAY + r")"
 )
 _WHEN_PHRASE = rf"{_WHEN_START}(?:[\s,]+{_WHEN_WORD})*"

@@ -96,7 +96,10 @@ INTENTS: tuple[Intent, ...] = (
     ),
     Intent(
         "forget_everything", Tier.COMMAND, "forget everything", destructive=True, rank=10,
-        forms=_forms(r"forget (?:everything|all|it all)(?: about me| you know(?: about me)?)?"),
+        forms=_forms(
+            r"(?:forget|wipe|erase|delete|clear) (?:everything|all|it all)"
+            r"(?: about me| you know(?: about me)?| you have(?: on me| about me)?)?",
+        ),
     ),
     Intent(
         "delete_that_note", Tier.COMMAND, "delete your last note", destructive=True, rank=10,
@@ -111,7 +114,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "set_reminder", Tier.COMMAND, "set a reminder", rank=20,
         forms=_forms(
-            r"(?:(?:urgent(?:ly)?|important)[\s:,]+)?(?:(?:set|make|create|add) (?:me |us )?(?:a |an )?(?:urgent )?reminder"
+            r"(?:(?:urgent(?:ly)?|important)[\s:,]+)?(?:(?:set|make|create|add) (?:me |us )?(?:a |an )?(?:urgent )?(?:reminder|alarm)"
             r"(?: for me)?(?: to)?|remind me|remind|reminder|rem me|remind me please|don't let me forget)"
             r"(?:\s+(?:urgently|urgent))?[\s:,]+(?P<rest>\S.*)",
             r"(?P<when>(?:every|each|daily|weekdays|on|at|in|tomorrow|today|tonight|next|this)\b.*?)"
@@ -161,21 +164,32 @@ INTENTS: tuple[Intent, ...] = (
             r"(?: anymore| any more| after all)?",
             r"(?:forget |never mind )?about (?:the |my )?(?P<which>\S.*?) reminder",
             r"(?:stop|quit|no more) reminding me (?:to |about |of )?(?P<which>\S.*?)(?: anymore| any more)?",
+            r"(?:i |we )?(?:don't|do not|no longer) need (?:the |my |that )?(?P<which>\S.*?) reminder(?: anymore| any more)?",
         ),
         read=lambda m: slots.reminder_ref(m.group("which")),
         examples=("cancel the dentist reminder", "cancel reminder 2", "stop the plants one"),
     ),
     # -- the list ---------------------------------------------------------------------------
     Intent(
-        "remove_todo", Tier.COMMAND, "remove an item from your list", rank=45,
+        "remove_todo", Tier.COMMAND, "remove an item from your list", rank=25,
         forms=_forms(
             rf"(?:remove|delete|take|drop|cross|scratch|get rid of)\s+(?P<item>\S.*?)\s+"
             rf"(?:off|from|off of)\s+{_LIST}",
-            r"(?:remove|take|cross|scratch) (?P<item>(?!the .* reminder$)\S.*?)(?: off)?",
+            rf"(?:i |we )?(?:don't|do not|no longer) need (?P<item>\S.*?)(?: anymore| any more)?"
+            rf"(?: (?:please )?(?:remove|take|delete) (?:it|that|them)(?: off| from)?(?: {_LIST})?)",
         ),
         read=lambda m: slots.list_item(m.group("item")),
         verbatim=("item",),
         examples=("remove eggs from my list", "take bread off the shopping list"),
+    ),
+    Intent(
+        # "remove lemons": the list is meant unless a reminder, note or account is named (those
+        # rows rank first).
+        "remove_todo_bare", Tier.COMMAND, "remove an item from your list", rank=45,
+        tool="remove_todo",
+        forms=_forms(r"(?:remove|take|cross|scratch) (?P<item>(?!the .* reminder$)\S.*?)(?: off)?"),
+        read=lambda m: slots.list_item(m.group("item")),
+        verbatim=("item",),
     ),
     Intent(
         "add_todo", Tier.COMMAND, "add it to your list", rank=30,
@@ -186,7 +200,7 @@ INTENTS: tuple[Intent, ...] = (
             rf"{_LIST}\s*[:,-]\s*(?:add\s+)?(?P<item>\S.*)",
             rf"{_LIST}\s+(?:add|put)\s+(?P<item>\S.*)",
             r"(?:shopping|groceries|grocery|to ?do)\s*[:-]\s*(?P<item>\S.*)",
-            r"(?:todo|to do|buy|get|grab|pick up)[\s:,-]+(?:buy |get )?(?P<item>\S.*)",
+            r"(?:todo|to do|buy|get(?! rid of)|grab|pick up)[\s:,-]+(?:buy |get )?(?P<item>\S.*)",
             rf"(?:i |we )?need (?:to (?:buy|get|grab|pick up) )?(?P<item>\S.*?)[\s,]+(?:can you |please |pls )?"
             rf"(?:add (?:that|it|this)|put (?:that|it|this) on)(?: to| on)?(?: {_LIST})?",
             rf"(?:we|i) (?:need|are out of|ran out of|'re out of|am out of|'m out of)"
@@ -221,7 +235,7 @@ INTENTS: tuple[Intent, ...] = (
         "clear_done_todos", Tier.COMMAND, "clear the done items", rank=20,
         forms=_forms(
             r"(?:clear|remove|delete|clean up|tidy)(?: out| up)?(?: all)?(?: the)?(?: my)?"
-            r" (?:done|completed|finished|ticked|checked)(?: off)?(?: items| ones| todos| things)?"
+            r" (?:done|completed|finished|ticked|checked)(?: off)?(?: items| ones| todos| things| stuff| bits)?"
             r"(?: from (?:my|the) list)?",
             r"clear (?:my |the )?list of done(?: items)?",
         ),
@@ -246,8 +260,8 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             r"(?:(?:set |change |update |switch )?(?:my )?time ?zone(?: to| is| should be| =|:)?"
             r"|i'?m (?:now |currently |traveling |travelling )?(?:in|at)|i am (?:now |currently )?(?:in|at)"
-            r"|i moved to|i(?:'ve| have) moved to|i'?m (?:now )?(?:living|staying|based) in"
-            r"|i live in|(?:just )?(?:landed|arrived) in|moved to|relocated to|(?:now )?living in|i'?m (?:visiting|back in)|i am back in"
+            r"|i(?:'ve| have)? moved (?:back )?to|i(?:'ve| have) moved to|i'?m (?:now )?(?:living|staying|based) in"
+            r"|i live in|(?:just )?(?:landed|arrived) in|moved (?:back )?to|relocated to|(?:now )?living in|i'?m (?:visiting|back in)|i am back in"
             r"|(?:i'?m |i am )?(?:traveling|travelling|going|heading|flying) to"
             r"|in|now in|currently in|based in|we'?re in|switch (?:me )?to)\s+(?P<place>\S.*?)",
         ),
@@ -265,6 +279,7 @@ INTENTS: tuple[Intent, ...] = (
             r"|what time is it(?: now| right now)?|time|current time|local time|the time|clock"
             r"|what(?:'s| is) the time(?: like)? over|what time is it over|what time is it there"
             r"|how late is it|how early is it|what's the time there"
+            r"|is it (?:late|early|night|morning|day|daytime|nighttime|evening)(?: yet| now)?"
             r"|what's the time like|what time(?: is it)?) (?:in|at|for)\s+(?P<place>\S.*?)",
             r"(?:time in|what time in|time at)\s+(?P<place>\S.*?)",
             r"(?:what time is it|what's the time) (?P<place>\S.*?)",
@@ -286,6 +301,7 @@ INTENTS: tuple[Intent, ...] = (
             r"|i go by|change my name to|set my name to|name me|refer to me as"
             r"|actually call me)\s+(?P<name>\S.*)",
             r"my name(?: isn't| is not|'s not) [a-z'-]+,? (?:it's|it is) (?P<name>\S.*)",
+            r"my name(?: is|'s) [a-z'-]+,? but (?:please )?(?:call me|i go by|everyone calls me) (?P<name>\S.*)",
             r"(?:it's|its|i'm|im|this is) (?P<name>[a-z][a-z'-]+)(?: btw| by the way)?,? "
             r"(?:call me that|that's my name|that's what you should call me)",
         ),
@@ -296,7 +312,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "set_quiet_hours", Tier.COMMAND, "set quiet hours", rank=40,
         forms=_forms(
-            rf"(?:set )?(?:my )?quiet (?:hours?|time)(?: to| are| from|:)?\s+(?:from )?(?P<start>{_HOUR})\s*"
+            rf"(?:set |make |change )?(?:my )?quiet (?:hours?|time)(?: to| are| from| be|:)?\s+(?:from )?(?P<start>{_HOUR})\s*"
             rf"(?:-|–|to|until|till)\s*(?P<end>{_HOUR})",
             rf"(?:don't|do not|never|no) (?:text|message|msg|ping|bother|contact|disturb) "
             rf"(?:me )?(?:between|from|after) (?P<start>{_HOUR})\s*(?:and|-|to|until|till|or)\s*(?:before\s+)?"
@@ -417,7 +433,9 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             r"(?:thanks|thank you|thanks so much|thank you so much|cheers|much appreciated"
             r"|appreciate it|great thanks|perfect thanks|awesome thanks|ok thanks|brilliant)"
-            r"(?: (?:so much|a lot|a bunch|again))?",
+            r"(?: (?:so much|a lot|a bunch|again))?"
+            r"(?: (?:that's|that is|it's|you're|ur) (?:great|perfect|awesome|amazing|brilliant"
+            r"|helpful|lovely|nice|the best|a star))?",
         ),
         examples=("thanks", "thank you so much", "cheers", "appreciate it"),
     ),

@@ -54,7 +54,7 @@ LEADING_FILLERS = (
     "uh", "hmm", "well", "btw", "by the way", "sorry", "quick question", "quick q", "just",
     "please", "can you please", "could you please", "can you", "could you", "would you",
     "will you", "would you please", "i want you to", "i need you to", "i'd like you to",
-    "i would like you to", "go ahead and", "kindly", "assistant", "bot", "dear", "heads up",
+    "i would like you to", "i want to", "i'd like to", "i would like to", "go ahead and", "kindly", "assistant", "bot", "dear", "heads up",
     "quick update", "update", "news", "good news", "oh btw", "so yeah", "right", "ok so yeah",
 )  # fmt: skip
 TRAILING_FILLERS = (

@@ -127,6 +127,8 @@ def read(text: str, *, embeddings: TextEmbeddings | None = None) -> Reading:
     open question are read by `keywords` and `conversation` first)."""
     norm = normalise(text)
     if not norm.command:
+        if text.strip() and set(text.strip()) <= {"?"}:
+            return Reading(intent="show_help", tier=Tier.COMMAND)  # "?" asks what is possible
         return Reading(intent=UNKNOWN, tier=Tier.CLARIFY, how="none")
     found = exact(norm) or _inside(text) or _correction(norm)
     if found is not None:

@@ -159,6 +159,8 @@ def person_name(name: str) -> Slots | None:
     name = re.sub(r"^by (?:my )?(?:nickname|name|first name)[\s,:]+", "", name, flags=re.IGNORECASE)
     name = re.sub(r"\s+(?:instead|from now on|please|now|thanks|actually)$", "", name, flags=re.I)
     name = re.sub(r"\s+not\s+\w+$", "", name, flags=re.IGNORECASE)  # "Kim not Ann"
+    if re.search(r"\b(?:but|and|or|if|so|when|because|though)$", name, re.IGNORECASE):
+        return None  # "call me crazy but": a sentence, not a name
     if not name or _NOT_NAMES.search(name) or len(name.split()) > 4:
         return None
     return {"name": name}

@@ -640,6 +640,55 @@ FRESH_FIFTH: list[tuple[str, str]] = [
     ('go away', 'none'),
 ]  # fmt: skip
 
+# A sixth set: other voices (formal, slang, learners of English), scored before tuning.
+FRESH_SIXTH: list[tuple[str, str]] = [
+    ('Good afternoon. Would you kindly remind me to telephone my sister on Sunday at 2 pm?', 'set_reminder'),
+    ('Please make a note that the plumber is coming on Thursday.', 'save_note'),
+    ('Could you tell me what is on my shopping list, please?', 'list_todos'),
+    ('I would like to add marmalade to my shopping list.', 'add_todo'),
+    ('Kindly remove marmalade from the list.', 'remove_todo'),
+    ('What reminders have I got, dear?', 'list_reminders'),
+    ('Please cancel the reminder about my sister.', 'cancel_reminder'),
+    ('I am now in Edinburgh.', 'set_timezone'),
+    ('Would you please call me Margaret.', 'set_name'),
+    ('What time is it in Melbourne, please?', 'time_in'),
+    ('Thank you very much.', 'thanks'),
+    ('yo add chips n salsa to the list', 'add_todo'),
+    ('remind me 2nite 9 to call jay', 'set_reminder'),
+    ('wats on my list', 'list_todos'),
+    ('remind me in 5', 'set_reminder'),
+    ('ayy got the chips', 'complete_todo'),
+    ('im in miami rn', 'set_timezone'),
+    ('wat time is it in la', 'time_in'),
+    ('call me J', 'set_name'),
+    ('thx fam', 'thanks'),
+    ('nvm cancel the jay one', 'cancel_reminder'),
+    ('u there?', 'greet'),
+    ('please remember me to buy bread tomorrow 8 clock', 'set_reminder'),
+    ('you can remind me for the meeting at 10 tomorrow?', 'set_reminder'),
+    ('add in list: tomatoes', 'add_todo'),
+    ('I am in Lyon now, change the hour please', 'set_timezone'),
+    ('which hour is it in Madrid', 'time_in'),
+    ('my name is Giulia', 'set_name'),
+    ('delete the tomatoes of the list', 'remove_todo'),
+    ('show me the notes please', 'list_notes'),
+    ("remember that my son's school is Lincoln Elementary", 'remember'),
+    ('what school does my son go to?', 'lookup'),
+    ('the meeting is moved, cancel the reminder for the meeting', 'cancel_reminder'),
+    ('I need to remember to buy a gift for Tom, remind me saturday 10am', 'set_reminder'),
+    ('My flight is at 6am tomorrow. Remind me at 3:30am to leave for the airport.', 'set_reminder'),
+    ('Also put sunscreen on the packing list', 'add_todo'),
+    ('And passport', 'none'),
+    ('ok and add towels to my list too', 'add_todo'),
+    ("Hey! Quick one - what's the time in Tokyo?", 'time_in'),
+    ("btw I'm in Denver now so adjust my times", 'set_timezone'),
+    ("what did I say my son's school was", 'lookup'),
+    ('Any chance you could remind me to feed the dog at 5:30pm', 'set_reminder'),
+    ('hmm actually make that 6pm', 'none'),
+    ('forget the dog reminder', 'cancel_reminder'),
+    ('Actually, cancel that', 'none'),
+]  # fmt: skip
+
 _SWAPS = {"remind": "remidn", "reminders": "reminedrs", "add": "ad", "note": "noet",
           "cancel": "cancle", "delete": "delte", "remember": "remeber", "what's": "whats",
           "tomorrow": "tmrw", "please": "pls", "you": "u", "your": "ur", "about": "abt",
@@ -672,7 +721,8 @@ def variants(text: str) -> list[str]:
 def cases() -> list[tuple[str, str, dict[str, Any] | None, str]]:
     """(text, intent, slots, kind): the base texts and their variants (kind "variant")."""
     out: list[tuple[str, str, dict[str, Any] | None, str]] = []
-    fresh = [(t, i, None) for t, i in (*FRESH, *FRESH_AGAIN, *FRESH_FOURTH, *FRESH_FIFTH)]
+    sets = (FRESH, FRESH_AGAIN, FRESH_FOURTH, FRESH_FIFTH, FRESH_SIXTH)
+    fresh = [(t, i, None) for one in sets for t, i in one]
     for text, intent, slots in [*BASE, *fresh]:
         out.append((text, intent, slots, "base"))
         if (intent in ("none",) and len(text) < 6) or len(text) < 3:

@@ -112,7 +112,7 @@ def _clean(text: str) -> str:
     # How people say a time: "around 3pm", "5 o'clock", "half past 6", "quarter to 7".
     text = re.sub(r"\b(?:around|about|approximately|approx|roughly|like|ish)\b", " ", text)
     text = re.sub(r"(?<=\d)\s*-?ish\b", "", text)
-    text = re.sub(r"\s*\bo'?clock\b", "", text)
+    text = re.sub(r"\s*\b(?:o'?\s?)?clock\b", "", text)
     text = re.sub(r"\bhalf past (\d{1,2})(?!\d)", r"\1:30", text)
     text = re.sub(r"\bquarter past (\d{1,2})(?!\d)", r"\1:15", text)
     text = re.sub(

@@ -69,7 +69,10 @@ def _group(name: str, key: str | None = None) -> Callable[[re.Match[str]], Slots
     return read
 
 
-_LIST = r"(?:my|the|our|a|your)?\s*(?:todo |to-do |to do |shopping |grocery |groceries )?list"
+_LIST = (
+    r"(?:my|the|our|a|your)?\s*(?:todo |to-do |to do |shopping |grocery |groceries |packing "
+    r"|christmas |reading |work |house |home |weekend |[a-z]+ing )?list"
+)
 _AFTER_LIST = r"(?:\s+(?:we're|we are|i'm|i am|as|because|since|cuz|please|too|also|as well|for (?:later|tomorrow|the weekend)|before)\b.*)?"
 _HOUR = r"\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|midnight|noon"
 _NOTE_WORD = r"(?:note|save(?: a)? note|add(?: a)? note|new note|make a note|jot down|write down"
@@ -115,13 +118,14 @@ INTENTS: tuple[Intent, ...] = (
         "set_reminder", Tier.COMMAND, "set a reminder", rank=20,
         forms=_forms(
             r"(?:(?:urgent(?:ly)?|important)[\s:,]+)?(?:(?:set|make|create|add) (?:me |us )?(?:a |an )?(?:urgent )?(?:reminder|alarm)"
+            r"|remember me(?= (?:to|about|of|for) )"
             r"(?: for me)?(?: to)?|remind me|remind|reminder|rem me|remind me please|don't let me forget)"
             r"(?:\s+(?:urgently|urgent))?[\s:,]+(?P<rest>\S.*)",
             r"(?P<when>(?:every|each|daily|weekdays|on|at|in|tomorrow|today|tonight|next|this)\b.*?)"
             r"[\s,]+(?:please |pls )?remind me (?:to |about |that |of )?(?P<what>\S.*)",
             r"(?P<rest>.*\S)[\s,]+remind me",
             r"(?:i )?need (?:a )?reminder (?P<rest>(?:to|for|about|that) .+)",
-            r"(?:ping|text|nudge|alert|buzz|message) me (?P<rest>.+)",
+            r"(?P<nudge>ping|text|nudge|alert|buzz|message) me (?P<rest>.+)",
             r"(?P<wake>wake me(?: up)?) (?P<rest>.+)",
         ),
         read=slots.reminder,
@@ -164,6 +168,7 @@ INTENTS: tuple[Intent, ...] = (
             r"(?: anymore| any more| after all)?",
             r"(?:forget |never mind )?about (?:the |my )?(?P<which>\S.*?) reminder",
             r"(?:stop|quit|no more) reminding me (?:to |about |of )?(?P<which>\S.*?)(?: anymore| any more)?",
+            r"forget (?:about )?(?:the |my |that )?(?P<which>\S.*?) reminders?",
             r"(?:i |we )?(?:don't|do not|no longer) need (?:the |my |that )?(?P<which>\S.*?) reminder(?: anymore| any more)?",
         ),
         read=lambda m: slots.reminder_ref(m.group("which")),
@@ -174,7 +179,7 @@ INTENTS: tuple[Intent, ...] = (
         "remove_todo", Tier.COMMAND, "remove an item from your list", rank=25,
         forms=_forms(
             rf"(?:remove|delete|take|drop|cross|scratch|get rid of)\s+(?P<item>\S.*?)\s+"
-            rf"(?:off|from|off of)\s+{_LIST}",
+            rf"(?:off|from|off of|of|on)\s+{_LIST}",
             rf"(?:i |we )?(?:don't|do not|no longer) need (?P<item>\S.*?)(?: anymore| any more)?"
             rf"(?: (?:please )?(?:remove|take|delete) (?:it|that|them)(?: off| from)?(?: {_LIST})?)",
         ),
@@ -196,7 +201,7 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             rf"(?:add|put|stick|throw|pop|write|include|also add)\s+(?P<item>\S.*?)\s+"
             rf"(?:to|on(?:to)?|in)\s+(?:{_LIST}|(?:my |the )?to ?dos?){_AFTER_LIST}",
-            rf"(?:add to|on|onto|to) {_LIST}[\s:,-]+(?:put |add )?(?P<item>\S.*)",
+            rf"(?:add to|add in|add on|on|onto|to|in) {_LIST}[\s:,-]+(?:put |add )?(?P<item>\S.*)",
             rf"{_LIST}\s*[:,-]\s*(?:add\s+)?(?P<item>\S.*)",
             rf"{_LIST}\s+(?:add|put)\s+(?P<item>\S.*)",
             r"(?:shopping|groceries|grocery|to ?do)\s*[:-]\s*(?P<item>\S.*)",
@@ -278,6 +283,7 @@ INTENTS: tuple[Intent, ...] = (
             r"(?:what(?:'s| is)?(?: the)? (?:local )?time(?: is it)?(?: now| right now)?"
             r"|what time is it(?: now| right now)?|time|current time|local time|the time|clock"
             r"|what(?:'s| is) the time(?: like)? over|what time is it over|what time is it there"
+            r"|(?:which|what) hour is it"
             r"|how late is it|how early is it|what's the time there"
             r"|is it (?:late|early|night|morning|day|daytime|nighttime|evening)(?: yet| now)?"
             r"|what's the time like|what time(?: is it)?) (?:in|at|for)\s+(?P<place>\S.*?)",
@@ -424,7 +430,8 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             r"(?:hi|hello|hey|hiya|yo|howdy|sup|hey there|good (?:morning|afternoon|evening)"
             r"|morning|evening|heya|hola|greetings|good night|night|nighty night)(?: there)?(?: assistant| bot)?"
-            r"|how are you(?: doing)?|how's it going|what's up",
+            r"|how are you(?: doing)?|how's it going|what's up|(?:are )?(?:you|u) there|anyone there"
+            r"|you around|hello\?",
         ),
         examples=("hi", "hello there", "good morning", "hey"),
     ),

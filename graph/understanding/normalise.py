@@ -54,13 +54,16 @@ LEADING_FILLERS = (
     "uh", "hmm", "well", "btw", "by the way", "sorry", "quick question", "quick q", "just",
     "please", "can you please", "could you please", "can you", "could you", "would you",
     "will you", "would you please", "i want you to", "i need you to", "i'd like you to",
-    "i would like you to", "i want to", "i'd like to", "i would like to", "go ahead and", "kindly", "assistant", "bot", "dear", "heads up",
+    "i would like you to", "any chance you could", "any chance you can", "any chance",
+    "is it possible to", "could you possibly", "would you mind", "you can", "you could",
+    "can you please", "ayy", "ay", "aye", "yo yo", "oi", "hey hey", "ok ok", "okay so", "i want to", "i'd like to", "i would like to", "go ahead and", "kindly", "assistant", "bot", "dear", "heads up",
     "quick update", "update", "news", "good news", "oh btw", "so yeah", "right", "ok so yeah",
 )  # fmt: skip
 TRAILING_FILLERS = (
     "please", "thanks", "thank you", "thanks so much", "thank you so much", "lol", "haha",
     "ok", "for me", "if you can", "if you could", "right now", "now please", "asap", "thx",
-    "ty", "cheers", "x", "xx", "xo", "k",
+    "ty", "cheers", "x", "xx", "xo", "k", "fam", "mate", "buddy", "dude", "bro", "man", "love",
+    "hun", "babe", "thanks a lot", "thx a lot", "please and thank you", "pretty please",
 )  # fmt: skip
 
 COMMAND_WORDS = (

@@ -9,7 +9,12 @@ from typing import Any
 
 from graph.understanding import meaning
 from graph.understanding.intents import BY_NAME, INTENTS, Intent, Tier
-from graph.understanding.normalise import Normalised, expand_shorthand, normalise
+from graph.understanding.normalise import (
+    Normalised,
+    expand_shorthand,
+    normalise,
+    strip_decoration,
+)
 from stores.embeddings import TextEmbeddings
 
 LOOKUP = "lookup"
@@ -94,18 +99,31 @@ _COMMAND_HINT = re.compile(
     r"|shops?|store|time|who am|plate|pending|coming up|saved|stored|call me|see|show|info"
     r"|about me|able|use|work|do for me|set)\b"
 )
-_SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
+_CLAUSE = re.compile(r"(?<=[.!?\n])\s+|,\s+|;\s+|\s+-+\s+|\s+(?:so|but|and then)\s+(?=[A-Za-z])")
+_TASK = re.compile(
+    r"^(?:i (?:really )?(?:need|have|got|gotta|must|should|want)(?: to)?(?: remember to)?"
+    r"|i've got to|don't forget to|i must remember to|gotta)\s+",
+    re.IGNORECASE,
+)
 
 
 def _inside(text: str) -> Reading | None:
-    """A command in one sentence of a longer text ("... anyway. remind me to X at 5")."""
-    sentences = [s for s in _SENTENCE.split(text.strip()) if s.strip()]
-    if len(sentences) < 2:
+    """A command in one clause of a longer text ("... anyway. remind me to X at 5", "the
+    meeting moved, cancel its reminder"). A reminder whose clause names only the time takes
+    its what from the clause before ("I need to buy a gift for Tom, remind me saturday 10am")."""
+    clauses = [c for c in _CLAUSE.split(text.strip()) if c and c.strip()]
+    if len(clauses) < 2:
         return None
-    for sentence in reversed(sentences):
-        found = exact(normalise(sentence), tiers=(Tier.COMMAND,))
-        if found is not None and not BY_NAME[found.intent].destructive:
-            return Reading(**{**found.__dict__, "how": "sentence"})
+    for index in reversed(range(len(clauses))):
+        found = exact(normalise(clauses[index]), tiers=(Tier.COMMAND,))
+        if found is None or BY_NAME[found.intent].destructive:
+            continue
+        slots = dict(found.slots)
+        if found.intent == "set_reminder" and not slots.get("what") and index > 0:
+            task = _TASK.sub("", strip_decoration(clauses[index - 1]))
+            if task:
+                slots["what"] = task
+        return Reading(intent=found.intent, tier=found.tier, slots=slots, how="sentence")
     return None
 
 

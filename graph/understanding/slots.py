@@ -23,7 +23,7 @@ _MONTH = (
 _WHEN_WORD = (
     r"(?:today|tonight|tomorrow|morning|afternoon|evening|night|noon|midday|midnight|next|this"
     r"|on|at|in|by|every|each|other|daily|weekly|monthly|weekdays?|weekends?|and|the|of|a|an"
-    r"|half|past|quarter|o'?clock|ish|lunch|lunchtime|day|after|minutes?|mins?|hours?|hrs?|days?"
+    r"|half|past|quarter|(?:o'?)?clock|ish|lunch|lunchtime|day|after|minutes?|mins?|hours?|hrs?|days?"
     r"|weeks?|months?|one|two|three|around|like|approximately"
     r"|about(?=\s+\d)|from now|later|\d+(?:st|nd|rd|th)?|\d{1,2}:\d{2}"
     r"|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|am|pm|\d{4}-\d{2}-\d{2}"
@@ -97,6 +97,8 @@ def reminder(match: re.Match[str]) -> Slots | None:
     what = _URGENT.sub("", what).strip(" ,")
     if not what or what.lower() in ("me", "me to"):
         what = ""
+    if not when and groups.get("nudge"):
+        return None  # "text me any time" is no reminder without a time
     if not when and re.match(r"^(?:what|who|where|how|which|why)\b", what, re.IGNORECASE):
         return None  # "remind me what we talked about" asks about the past
     if groups.get("wake") and (not when or not what):

@@ -91,10 +91,22 @@ def understand(
     if reading.intent == LOOKUP:
         query = lookup_query(normalise_command(text))
         return _tool_message(*(_call(name, {"query": query}) for name in LOOKUP_TOOLS))
+    continued = _continue_list(text, history)
+    if continued is not None:
+        return continued
     if reading.intent == CLARIFY:
         message = AIMessage(content=wording.clarify(reading.alternatives))
         return conversation.mark(message, "clarify", options=list(reading.alternatives))
     return AIMessage(content=wording.fallback(reading.alternatives))
+
+
+def _continue_list(text: str, history: Sequence[BaseMessage]) -> AIMessage | None:
+    """ "also bananas" right after adding to the list: the same action again."""
+    asked = conversation.open_question([*history, HumanMessage(text)])
+    if asked is None or asked.kind != "list_add":
+        return None
+    item = conversation.continued_item(text)
+    return None if item is None else _tool_message(_call("add_todo", {"item": item}))
 
 
 def _answer_open_question(text: str, history: Sequence[BaseMessage]) -> AIMessage | None:
@@ -147,6 +159,15 @@ def _reminder_question(
                 if call["name"] == "set_reminder" and call_id in asked:
                     return {"args": call["args"], "question": asked[call_id]}
     return None
+
+
+def _called(calls: Sequence[BaseMessage], name: str) -> bool:
+    return any(
+        call["name"] == name
+        for message in calls
+        if isinstance(message, AIMessage)
+        for call in message.tool_calls
+    )
 
 
 def _which_one(
@@ -203,7 +224,11 @@ def respond(messages: Sequence[BaseMessage], embeddings: TextEmbeddings | None =
         if asked:
             return conversation.mark(reply, "reminder_time", **asked)
         which = _which_one(calls, results)
-        return conversation.mark(reply, "which", **which) if which else reply
+        if which:
+            return conversation.mark(reply, "which", **which)
+        if _called(calls, "add_todo"):
+            return conversation.mark(reply, "list_add")
+        return reply
     last_human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
     if last_human is None:
         return AIMessage(content=prompts.OFFLINE_UNRECOGNISED)

@@ -137,3 +137,20 @@ def answer_which(data: dict[str, Any], text: str) -> str | None:
                 return options[int(word) - 1]
     matching = [o for o in options if command and command in o.lower()]
     return matching[0] if len(matching) == 1 else None
+
+
+def continued_item(text: str) -> str | None:
+    """The item of "also bananas" / "and some rice too" after a list addition: a short noun
+    phrase, not a question or a sentence."""
+    norm = normalise(text)
+    words = norm.command.split()
+    if not words or len(words) > 4 or "?" in text or words[0] in _NOT_ITEM_START:
+        return None
+    item = re.sub(r"^(?:plus|and|also|some|more)\s+", "", norm.verbatim, flags=re.IGNORECASE)
+    item = re.sub(r"\s+(?:too|as well|also|please|pls)$", "", item, flags=re.IGNORECASE)
+    return item.strip(" ,.") or None
+
+
+_NOT_ITEM_START = frozenset(
+    ["i", "you", "we", "he", "she", "it", "they", "what", "when", "where", "who", "why", "how", "is", "are", "do", "does", "can", "could", "will", "would", "no", "yes", "ok", "okay", "thanks", "thank", "hi", "hello", "hey", "not", "don't", "never"]
+)

@@ -244,6 +244,8 @@ CONVERSATIONS: list[Conversation] = [
     Conversation("time question after date", ["remind me on dec 3 to renew", "at noon"], [_at("renew", "2026-12-03 12:00")]),
     Conversation("snoozeless done", ["add milk", "done milk", "clear done", "list"], [lambda e: e.todos == []]),
     Conversation("forget", ["remember my pin is 1234", "forget my pin", "what do you know about me?"], [lambda e: e.memories == []]),
+    Conversation("offered reminder, yes", ["need to pay bills friday 5pm", "yes"], [_at("bills", "2026-11-27 17:00")]),
+    Conversation("offered reminder, no", ["lunch with sam at noon tomorrow", "no thanks"], [_no_reminders]),
     Conversation("urgent", ["urgent: remind me to move the car at 4pm"],
                  [_at("car", "2026-11-25 16:00")]),
 ]  # fmt: skip

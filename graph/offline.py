@@ -26,6 +26,7 @@ from graph.understanding import (
     LOOKUP,
     conversation,
     read,
+    slots,
     strip_decoration,
     wording,
 )
@@ -91,13 +92,25 @@ def understand(
     if reading.intent == LOOKUP:
         query = lookup_query(normalise_command(text))
         return _tool_message(*(_call(name, {"query": query}) for name in LOOKUP_TOOLS))
-    continued = _continue_list(text, history)
+    continued = _continue_list(text, history) or _offer_reminder(text)
     if continued is not None:
         return continued
     if reading.intent == CLARIFY:
         message = AIMessage(content=wording.clarify(reading.alternatives))
-        return conversation.mark(message, "clarify", options=list(reading.alternatives))
+        return conversation.mark(
+            message, "clarify", options=list(reading.alternatives), text=normalise_command(text)
+        )
     return AIMessage(content=wording.fallback(reading.alternatives))
+
+
+def _offer_reminder(text: str) -> AIMessage | None:
+    """A task and a clear time that matched nothing ("need to pay bills friday 5pm"): offer the
+    reminder rather than guess it."""
+    args = slots.offered_reminder(normalise_command(text))
+    if args is None:
+        return None
+    question = f"Want a reminder: {args['what']}, {args['when']}? Reply yes or no."
+    return conversation.mark(AIMessage(content=question), "offer_reminder", args=args)
 
 
 def _continue_list(text: str, history: Sequence[BaseMessage]) -> AIMessage | None:
@@ -118,6 +131,12 @@ def _answer_open_question(text: str, history: Sequence[BaseMessage]) -> AIMessag
             return AIMessage(content=wording.NO_REMINDER)
         args = conversation.answer_reminder_time(asked.data, text)
         return None if args is None else _tool_message(_call("set_reminder", args))
+    if asked.kind == "offer_reminder":
+        if conversation.is_denial(text):
+            return AIMessage(content=wording.NO_REMINDER)
+        if conversation.is_yes(text):
+            return _tool_message(_call("set_reminder", dict(asked.data.get("args") or {})))
+        return None
     if asked.kind == "which":
         chosen = conversation.answer_which(asked.data, text)
         if chosen is None:
@@ -135,6 +154,10 @@ def _answer_open_question(text: str, history: Sequence[BaseMessage]) -> AIMessag
                 if name is None
                 else _tool_message(_call(name, {}))
             )
+        said = str(asked.data.get("text") or "")
+        slots = row.loose(said) if row.loose and said else None
+        if slots is not None and row.tool_name:
+            return _tool_message(_call(row.tool_name, slots))
         return AIMessage(content=f"OK: text it like '{wording.USAGE.get(chosen, 'help')}'.")
     return None
 

@@ -152,5 +152,43 @@ def continued_item(text: str) -> str | None:
 
 
 _NOT_ITEM_START = frozenset(
-    ["i", "you", "we", "he", "she", "it", "they", "what", "when", "where", "who", "why", "how", "is", "are", "do", "does", "can", "could", "will", "would", "no", "yes", "ok", "okay", "thanks", "thank", "hi", "hello", "hey", "not", "don't", "never"]
+    [
+        "i",
+        "you",
+        "we",
+        "he",
+        "she",
+        "it",
+        "they",
+        "what",
+        "when",
+        "where",
+        "who",
+        "why",
+        "how",
+        "is",
+        "are",
+        "do",
+        "does",
+        "can",
+        "could",
+        "will",
+        "would",
+        "no",
+        "yes",
+        "ok",
+        "okay",
+        "thanks",
+        "thank",
+        "hi",
+        "hello",
+        "hey",
+        "not",
+        "don't",
+        "never",
+    ]
 )
+
+
+def is_yes(text: str) -> bool:
+    return bool(_YES.match(normalise(text).command))

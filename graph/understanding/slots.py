@@ -215,3 +215,19 @@ def reminder_loose(text: str) -> Slots | None:
     if woke and not what:
         what = "wake up"
     return {"what": what or "your reminder", "when": when}
+
+
+def offered_reminder(text: str) -> Slots | None:
+    """what/when when a text names a task and a clear time but asked for nothing."""
+    if "?" in text:
+        return None
+    found = reminder_loose(
+        re.sub(r"^(?:i |we )?(?:need|have|got|gotta|must|should)(?: to)?\s+", "", text, flags=re.I)
+    )
+    if found is None or not _CLEAR_TIME.search(found["when"]) or found["what"] == "your reminder":
+        return None
+    if re.match(
+        r"^(?:i|i'm|im|we|we're|you|u|it|it's|call me|text me|ring me)\b", found["what"], re.I
+    ):
+        return None  # "call me tomorrow", "i'm in a meeting till 3": not a task
+    return found

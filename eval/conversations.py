@@ -246,6 +246,12 @@ CONVERSATIONS: list[Conversation] = [
     Conversation("forget", ["remember my pin is 1234", "forget my pin", "what do you know about me?"], [lambda e: e.memories == []]),
     Conversation("offered reminder, yes", ["need to pay bills friday 5pm", "yes"], [_at("bills", "2026-11-27 17:00")]),
     Conversation("offered reminder, no", ["lunch with sam at noon tomorrow", "no thanks"], [_no_reminders]),
+    Conversation("cancel the only reminder", ["remind me to call the vet tomorrow at 9am", "cancel the reminder"],
+                 [_no_reminders]),
+    Conversation("we need", ["we need milk", "out of coffee again", "list"],
+                 [lambda e: e.open_items() == ["milk", "coffee"]]),
+    Conversation("meaning never changes a setting", ["tell me the time in paris"],
+                 [lambda e: e.timezone == ZONE, _says("Paris")]),
     Conversation("urgent", ["urgent: remind me to move the car at 4pm"],
                  [_at("car", "2026-11-25 16:00")]),
 ]  # fmt: skip

@@ -76,6 +76,7 @@ _LIST = (
 _AFTER_LIST = r"(?:\s+(?:we're|we are|i'm|i am|as|because|since|cuz|please|too|also|as well|for (?:later|tomorrow|the weekend)|before)\b.*)?"
 _HOUR = r"\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|midnight|noon"
 _NOTE_WORD = r"(?:note|save(?: a)? note|add(?: a)? note|new note|make a note|jot down|write down"
+_NOTE_WORD = _NOTE_WORD.replace("(?:note|", "(?:note|save(?=\\s*:)|", 1)
 _NOTE_WORD += (
     r"|take a note|note to self|save this|save that|jot this down|write this down|note this)"
 )
@@ -210,6 +211,8 @@ INTENTS: tuple[Intent, ...] = (
             rf"(?:add (?:that|it|this)|put (?:that|it|this) on)(?: to| on)?(?: {_LIST})?",
             rf"(?:we|i) (?:need|are out of|ran out of|'re out of|am out of|'m out of)"
             rf" (?P<item>\S.*?)(?:,? add (?:that|it|this)(?: to {_LIST})?)",
+            r"we (?:still )?need (?P<item>(?!to )\S+(?: \S+){0,2})",
+            r"i (?:still )?need (?P<item>(?!to |a |an |help|you|some help|a break|sleep|more )\S+(?: \S+)?)",
             r"(?:we're|we are|i'm|i am|we|i|we've|i've|we have|i have)? ?(?:ran|run|are|am)? ?"
             r"out of (?P<item>\S.*?)(?:,? (?:add (?:it|that|this)|please|pls)(?: to {_LIST})?)?",
             r"add (?P<item>(?!(?:a |the )?note\b)(?!.*\bnotes?$)\S.*)",
@@ -266,14 +269,14 @@ INTENTS: tuple[Intent, ...] = (
             r"(?:(?:set |change |update |switch )?(?:my )?time ?zone(?: to| is| should be| =|:)?"
             r"|i'?m (?:now |currently |traveling |travelling )?(?:in|at)|i am (?:now |currently )?(?:in|at)"
             r"|i(?:'ve| have)? moved (?:back )?to|i(?:'ve| have) moved to|i'?m (?:now )?(?:living|staying|based) in"
-            r"|i live in|(?:just )?(?:landed|arrived) in|moved (?:back )?to|relocated to|(?:now )?living in|i'?m (?:visiting|back in)|i am back in"
+            r"|i live in|(?:just )?(?:landed|arrived) in|moved (?:back )?to|relocated to|(?:now )?living in|(?:(?:update|change|set) )?my (?:location|city|place)(?: to| is|:)|i'?m (?:visiting|back in)|i am back in"
             r"|(?:i'?m |i am )?(?:traveling|travelling|going|heading|flying) to"
             r"|in|now in|currently in|based in|we'?re in|switch (?:me )?to)\s+(?P<place>\S.*?)",
         ),
         read=lambda m: slots.place_slot(
             m.group("place"), as_given=m.group(0).lower().startswith(("time", "set", "change", "update", "my time"))
         ),
-        loose=slots.place_anywhere,
+        # No loose reading: a setting changes only on an exact form (by meaning, it asks).
         verbatim=("place",),
         examples=("i'm in paris now", "set my timezone to tokyo", "i moved to chicago"),
     ),
@@ -283,7 +286,7 @@ INTENTS: tuple[Intent, ...] = (
             r"(?:what(?:'s| is)?(?: the)? (?:local )?time(?: is it)?(?: now| right now)?"
             r"|what time is it(?: now| right now)?|time|current time|local time|the time|clock"
             r"|what(?:'s| is) the time(?: like)? over|what time is it over|what time is it there"
-            r"|(?:which|what) hour is it"
+            r"|(?:which|what) hour is it|tell me the time|give me the time|what's the local time"
             r"|how late is it|how early is it|what's the time there"
             r"|is it (?:late|early|night|morning|day|daytime|nighttime|evening)(?: yet| now)?"
             r"|what's the time like|what time(?: is it)?) (?:in|at|for)\s+(?P<place>\S.*?)",
@@ -320,8 +323,9 @@ INTENTS: tuple[Intent, ...] = (
         forms=_forms(
             rf"(?:set |make |change )?(?:my )?quiet (?:hours?|time)(?: to| are| from| be|:)?\s+(?:from )?(?P<start>{_HOUR})\s*"
             rf"(?:-|–|to|until|till)\s*(?P<end>{_HOUR})",
-            rf"(?:don't|do not|never|no) (?:text|message|msg|ping|bother|contact|disturb) "
-            rf"(?:me )?(?:between|from|after) (?P<start>{_HOUR})\s*(?:and|-|to|until|till|or)\s*(?:before\s+)?"
+            rf"(?:don't|do not|never|no) (?:text|message|msg|ping|bother|contact|disturb|send)"
+            rf"(?: me)?(?: anything| messages| texts| stuff)? "
+            rf"(?:between|from|after) (?P<start>{_HOUR})\s*(?:and|-|to|until|till|or)\s*(?:before\s+)?"
             rf"(?P<end>{_HOUR})",
             rf"(?:no texts|no messages|no texting|quiet) (?:between|from|after) (?P<start>{_HOUR})\s*"
             rf"(?:and|-|to|until|till)\s*(?P<end>{_HOUR})",
@@ -335,10 +339,11 @@ INTENTS: tuple[Intent, ...] = (
             r"(?:turn |switch )?(?:off |disable |stop |remove |cancel |no )?(?:the |my )?"
             r"quiet (?:hours?|time|mode)(?: off| is off| disabled)?",
             r"(?:turn|switch) (?:the |my )?quiet (?:hours?|time|mode) off",
+            r"quiet (?:hours?|time)[: ]+(?:none|off|no|nothing|disabled|never)",
             r"(?:you can )?text me (?:any ?time|whenever|at any hour)",
         ),
         read=lambda m: (
-            {"start": "0", "end": "0"} if re.search(r"off|disable|stop|remove|cancel|\bno\b|any ?time|whenever|any hour", m.group(0)) else None
+            {"start": "0", "end": "0"} if re.search(r"off|disable|stop|remove|cancel|\bno\b|none|nothing|never|any ?time|whenever|any hour", m.group(0)) else None
         ),
         examples=("turn off quiet hours", "no quiet hours", "you can text me anytime"),
     ),
@@ -429,7 +434,8 @@ INTENTS: tuple[Intent, ...] = (
         "greet", Tier.SMALL_TALK, "say hello", reply=GREETING,
         forms=_forms(
             r"(?:hi|hello|hey|hiya|yo|howdy|sup|hey there|good (?:morning|afternoon|evening)"
-            r"|morning|evening|heya|hola|greetings|good night|night|nighty night)(?: there)?(?: assistant| bot)?"
+            r"|morning|evening|heya|hola|greetings|good night|goodnight|good nite|nite|night|nighty night)"
+            r"(?: there)?(?: assistant| bot)?"
             r"|how are you(?: doing)?|how's it going|what's up|(?:are )?(?:you|u) there|anyone there"
             r"|you around|hello\?",
         ),

@@ -124,7 +124,8 @@ def _inside(text: str) -> Reading | None:
             if task:
                 slots["what"] = task
         return Reading(intent=found.intent, tier=found.tier, slots=slots, how="sentence")
-    return None
+    closing = exact(normalise(clauses[-1]), tiers=(Tier.SMALL_TALK,))  # "I'm in bed, goodnight"
+    return None if closing is None else Reading(**{**closing.__dict__, "how": "sentence"})
 
 
 _STATEMENT = re.compile(

@@ -107,8 +107,19 @@ def reminder(match: re.Match[str]) -> Slots | None:
     return {**args, "urgent": True} if urgent else args
 
 
+_WHEN_IN_REF = re.compile(
+    rf"\b(?:(?:today|tonight|tomorrow|{_DAY})'?s?|\d{{1,2}}(?::\d\d)?\s*(?:am|pm)|morning|evening)\b\s*",
+    re.IGNORECASE,
+)
+
+
 def reminder_ref(which: str) -> Slots | None:
+    if which.strip(" ,.").lower() in ("that", "this", "it", "that one", "this one"):
+        return None  # "cancel that" answers something; it names no reminder
+    which = _WHEN_IN_REF.sub("", which.strip(" ,."))
     which = re.sub(r"^(?:the|my|that|this)\s+", "", which.strip(" ,."), flags=re.IGNORECASE)
+    if which.lower() in ("the", "my", ""):
+        return {"which": ""}  # "cancel the reminder": the tool knows if there is only one
     which = re.sub(r"\s+(?:one|reminders?)$", "", which, flags=re.IGNORECASE).strip()
     if not which or which.lower() in ("it", "that", "this", "account", "my account"):
         return None
@@ -123,14 +134,14 @@ def list_item(item: str) -> Slots | None:
     item = re.sub(r"^['\"](.+)['\"]$", r"\1", item)
     if re.match(r"^(?:me|us|you|him|her|them)\b", item, re.IGNORECASE):
         return None  # "buy me a coffee" asks for something else
-    item = re.sub(r"\s+(?:please|pls|too|as well|also)$", "", item, flags=re.IGNORECASE)
+    item = re.sub(r"\s+(?:please|pls|too|as well|also|again|now)$", "", item, flags=re.IGNORECASE)
     if not item or item.lower() in ("it", "that", "this", "something"):
         return None
     return {"item": item}
 
 
 def note_query(query: str) -> Slots | None:
-    query = query.strip(" ,.?")
+    query = re.sub(r"\s+(?:in|from) (?:my |the )?notes?$", "", query.strip(" ,.?"), flags=re.I)
     if not query or re.match(r"^(?:me|us|you)\b", query, re.IGNORECASE):
         return None  # "find me a restaurant" is not about notes
     return {"query": query}

@@ -252,6 +252,10 @@ CONVERSATIONS: list[Conversation] = [
                  [lambda e: e.open_items() == ["milk", "coffee"]]),
     Conversation("meaning never changes a setting", ["tell me the time in paris"],
                  [lambda e: e.timezone == ZONE, _says("Paris")]),
+    Conversation("day after tomorrow", ["remind me the day after tomorrow to call the landlord", "10am"],
+                 [_at("landlord", "2026-11-27 10:00")]),
+    Conversation("on there too", ["add cereal to shopping list", "put detergent on there too"],
+                 [lambda e: e.open_items() == ["cereal", "detergent"]]),
     Conversation("urgent", ["urgent: remind me to move the car at 4pm"],
                  [_at("car", "2026-11-25 16:00")]),
 ]  # fmt: skip

@@ -118,7 +118,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "set_reminder", Tier.COMMAND, "set a reminder", rank=20,
         forms=_forms(
-            r"(?:(?:urgent(?:ly)?|important)[\s:,]+)?(?:(?:set|make|create|add) (?:me |us )?(?:a |an )?(?:urgent )?(?:reminder|alarm)"
+            r"(?:(?:urgent(?:ly)?|important)[\s:,]+)?(?:(?:set(?: up)?|make|create|add|schedule) (?:me |us )?(?:a |an )?(?:urgent )?(?:reminder|alarm)"
             r"|remember me(?= (?:to|about|of|for) )"
             r"(?: for me)?(?: to)?|remind me|remind|reminder|rem me|remind me please|don't let me forget)"
             r"(?:\s+(?:urgently|urgent))?[\s:,]+(?P<rest>\S.*)",
@@ -212,6 +212,7 @@ INTENTS: tuple[Intent, ...] = (
             rf"(?:we|i) (?:need|are out of|ran out of|'re out of|am out of|'m out of)"
             rf" (?P<item>\S.*?)(?:,? add (?:that|it|this)(?: to {_LIST})?)",
             r"we (?:still )?need (?P<item>(?!to )\S+(?: \S+){0,2})",
+            r"(?:put|add|stick) (?P<item>\S.*?) (?:on|to) (?:there|it|that)(?: too| as well)?",
             r"i (?:still )?need (?P<item>(?!to |a |an |help|you|some help|a break|sleep|more )\S+(?: \S+)?)",
             r"(?:we're|we are|i'm|i am|we|i|we've|i've|we have|i have)? ?(?:ran|run|are|am)? ?"
             r"out of (?P<item>\S.*?)(?:,? (?:add (?:it|that|this)|please|pls)(?: to {_LIST})?)?",
@@ -437,6 +438,7 @@ INTENTS: tuple[Intent, ...] = (
             r"|morning|evening|heya|hola|greetings|good night|goodnight|good nite|nite|night|nighty night)"
             r"(?: there)?(?: assistant| bot)?"
             r"|how are you(?: doing)?|how's it going|what's up|(?:are )?(?:you|u) there|anyone there"
+            r"|what(?:'s| is) your name|what should i call you|who am i talking to"
             r"|you around|hello\?",
         ),
         examples=("hi", "hello there", "good morning", "hey"),

@@ -30,7 +30,8 @@ _WHEN_WORD = (
     r"|\d{1,2}/\d{1,2}(?:/\d{2,4})?|first|second|third|" + _MONTH + "|" + _DAY + r")"
 )
 _WHEN_START = (
-    r"(?:today|tonight|tomorrow|next|this|on|at|in|by|every|each|daily|weekly|monthly|around"
+    r"(?:(?:the\s+)?day\s+after\s+tomorrow|today|tonight|tomorrow|next|this|on|at|in|by|every|each"
+    r"|daily|weekly|monthly|around"
     r"|weekdays|weekends|noon|midnight|\d{1,2}(?::\d{2})?\s*(?:am|pm)|" + _DAY + r")"
 )
 _WHEN_PHRASE = rf"{_WHEN_START}(?:[\s,]+{_WHEN_WORD})*"

@@ -6,7 +6,7 @@ CLI := $(VENV)/bin/sms-assistant
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench studio migrate clean
+.PHONY: run test lint format bench eval studio migrate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ lint: $(VENV)/.dev-installed
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# How well texts are understood without an LLM (labelled bank, slots, conversations); fails
+# below its floors. Also run by the test suite (tests/graph/test_eval.py).
+eval: $(VENV)/.dev-installed
+	$(PY) -m eval.run
 
 BENCHES = turn_overhead checkpoint_storage cold_start memory_recall tokens_per_turn ingest \
 	turns_in_flight webhook_load postgres_scale

@@ -23,14 +23,12 @@ EMPTY_REPLY = "Sorry, I don't have an answer for that. Text HELP to see what I c
 OFFLINE_GREETING = "Hi! I'm your text assistant. Text HELP to see what I can do."
 OFFLINE_THANKS = "You're welcome!"
 OFFLINE_UNRECOGNISED = (
-    "I'm running in offline mode, so I only understand a few commands: "
-    "'note <text>', 'notes', 'find <word>', 'delete note <number>', 'remember <fact>', "
-    "'what do you know about me', 'forget <fact>', questions about what you've told me, "
-    "reminders ('remind me to <what> <when>'), your list ('add milk to my list'), "
-    "settings ('whoami'), and 'help'. "
-    "For free-form chat, the operator can connect an LLM (set OPENAI_API_KEY)."
+    "Sorry, I didn't get that. Try e.g. 'remind me to call mom at 5pm' or 'add milk to my "
+    "list', or text HELP for all I can do."
 )
-OFFLINE_NOT_FOUND = "I couldn't find anything about that. " + OFFLINE_UNRECOGNISED
+OFFLINE_NOT_FOUND = (
+    "I couldn't find anything about that in what you've told me, your notes or your documents."
+)
 
 SUMMARIZE_SYSTEM = (
     "You maintain the running summary of an SMS conversation between a user and their "

@@ -12,7 +12,8 @@ from typing import Any
 
 from langgraph.types import Command
 
-from tools.approvals import ACCOUNT_DELETED, APPROVAL_KIND, CONFIRMATION
+from graph.understanding.answers import confirmation_code, denies
+from tools.approvals import ACCOUNT_DELETED, APPROVAL_KIND
 
 __all__ = [
     "ACCOUNT_DELETED",
@@ -58,15 +59,15 @@ def question(final: dict[str, Any]) -> str | None:
 
 def answers(text: str) -> bool:
     """Whether the text is an answer to the question ("YES 4821", also a wrong or missing
-    code) rather than something new to handle."""
-    return CONFIRMATION.match(text) is not None
+    code, or a plain "no") rather than something new to handle. A "no" cancels and that is
+    the whole reply."""
+    return confirmation_code(text) is not None or denies(text)
 
 
 def is_stray_code(text: str) -> bool:
     """ "YES 4821" with no question pending: answered by us, not left to a model's guess.
     (A bare "yes" may answer a model's own question, so it goes on to the planner.)"""
-    match = CONFIRMATION.match(text)
-    return match is not None and match.group("code") is not None
+    return bool(confirmation_code(text))
 
 
 async def settle(graph: Any, config: Any, context: Any, *, text: str, asked: dict[str, Any]) -> Any:

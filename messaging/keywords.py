@@ -9,13 +9,13 @@ HELP gets a fixed text. Other rooms add their own rules to RULES (approvals, sno
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from graph.understanding import answers
 from messaging import metrics
 from stores import consent, continuations, reminders, users
 from stores.clock import Clock
@@ -25,11 +25,11 @@ from stores.recurrence import moment_text
 from stores.settings import Settings
 from tools.help import HELP_TEXT  # the same text the planner's help tool gives
 
-OPT_OUT_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT"}
-OPT_IN_WORDS = {"START", "UNSTOP"}
-HELP_WORDS = {"HELP", "INFO"}
+OPT_OUT_WORDS = answers.OPT_OUT_WORDS  # what the words mean is read in graph/understanding
+OPT_IN_WORDS = answers.OPT_IN_WORDS
+HELP_WORDS = answers.HELP_WORDS
 
-OPT_OUT_NOTICE = "Reply STOP to stop all messages, START to resume. Msg&data rates may apply."
+OPT_OUT_NOTICE = "STOP to opt out, START to resume. Msg&data rates may apply."
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,7 @@ class KeywordContext:
     @property
     def word(self) -> str:
         """The text as one upper-case word ("stop." -> "STOP"), or "" when it is more."""
-        text = re.sub(r"[\s.!?,;:'\"]+$", "", self.row.body.strip()).upper()
-        return text if re.fullmatch(r"[A-Z]+", text) else ""
+        return answers.single_word(self.row.body)
 
 
 @dataclass(frozen=True)
@@ -58,16 +57,16 @@ Rule = Callable[[KeywordContext], Awaitable[Routed | None]]
 
 async def opt_out_or_in(ctx: KeywordContext) -> Routed | None:
     declared = (ctx.row.opt_out_type or "").upper()
-    word = ctx.word
-    if declared == "STOP" or (not declared and word in OPT_OUT_WORDS):
+    meant = None if declared else answers.compliance(ctx.row.body)
+    if declared == "STOP" or meant == "opt_out":
         await _record(ctx, "opt_out", "opted_out", source="optout_type" if declared else "keyword")
         metrics.record_opt_out("keyword")
         return Routed(reply=None, outcome=Outcome.OPTED_OUT)
-    if declared == "START" or (not declared and word in OPT_IN_WORDS):
+    if declared == "START" or meant == "opt_in":
         await _record(ctx, "opt_in", "active", source="optout_type" if declared else "keyword")
         metrics.record_opt_in("keyword")
         return Routed(reply=None, outcome=Outcome.OPTED_IN)
-    if declared == "HELP" or (not declared and word in HELP_WORDS):
+    if declared == "HELP" or meant == "help":
         await _record(ctx, "help", None, source="optout_type" if declared else "keyword")
         return Routed(reply=f"{HELP_TEXT}\n{OPT_OUT_NOTICE}", outcome=Outcome.HELP)
     return None
@@ -93,7 +92,7 @@ NOTHING_MORE = "That's all: there is nothing more to send."
 
 
 async def more(ctx: KeywordContext) -> Routed | None:
-    if ctx.word != "MORE":
+    if not answers.is_more(ctx.row.body):
         return None
     remaining = await continuations.pop(
         ctx.session, phone=ctx.row.from_number, channel=ctx.row.channel
@@ -101,23 +100,18 @@ async def more(ctx: KeywordContext) -> Routed | None:
     return Routed(reply=remaining or NOTHING_MORE, outcome=Outcome.MORE)
 
 
-_SNOOZE = re.compile(
-    r"^\W*snooze(?:\s+(?:for\s+)?(?P<n>\d{1,4})\s*(?P<unit>m|mins?|minutes?|h|hrs?|hours?)?)?\W*$",
-    re.IGNORECASE,
-)
-_DONE = re.compile(r"^\W*(?:done|did it|finished)\W*$", re.IGNORECASE)
-DEFAULT_SNOOZE_MINUTES = 10
 MAX_SNOOZE = timedelta(days=7)
 
 
 async def snooze_or_done(ctx: KeywordContext) -> Routed | None:
     """ "snooze [N]" and "done" answer the reminder that texted this user last."""
-    snooze, done = _SNOOZE.match(ctx.row.body), _DONE.match(ctx.row.body)
-    if ctx.user is None or ctx.user.status != "active" or not (snooze or done):
+    answer = answers.snooze_or_done(ctx.row.body)
+    if ctx.user is None or ctx.user.status != "active" or answer is None:
         return None
+    done = answer.delay is None
     reminder = await reminders.last_fired(ctx.session, user_id=ctx.user.id, clock=ctx.clock)
     if reminder is None:
-        what = "snooze" if snooze else "mark done"
+        what = "mark done" if done else "snooze"
         return Routed(reply=f"There's no recent reminder to {what}.", outcome=Outcome.NO_REMINDER)
     reminder.last_fired_at = None  # answered: a second "done" does not reach it again
     if done:
@@ -125,10 +119,8 @@ async def snooze_or_done(ctx: KeywordContext) -> Routed | None:
             reminder.state = reminders.DONE
         reminder.updated_at = ctx.clock.now()
         return Routed(reply=f"Done: {reminder.text}.", outcome=Outcome.REMINDER_DONE)
-    assert snooze is not None
-    amount = int(snooze.group("n") or DEFAULT_SNOOZE_MINUTES)
-    hours = (snooze.group("unit") or "m").lower().startswith("h")
-    delay = timedelta(hours=amount) if hours else timedelta(minutes=amount)
+    delay = answer.delay
+    assert delay is not None
     if not timedelta(0) < delay <= MAX_SNOOZE:
         return Routed(reply="I can snooze from 1 minute to 7 days.", outcome=Outcome.SNOOZE_INVALID)
     at = ctx.clock.now() + delay

@@ -47,3 +47,8 @@ async def mark_done(session: AsyncSession, *, todo: Todo, clock: Clock) -> None:
 async def clear_done(session: AsyncSession, *, user_id: int) -> int:
     result = await session.execute(delete(Todo).where(Todo.user_id == user_id, Todo.done.is_(True)))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def remove(session: AsyncSession, *, todo: Todo) -> None:
+    await session.delete(todo)
+    await session.flush()

@@ -18,13 +18,13 @@ from tools.notes import (
     search_notes,
 )
 from tools.reminders import cancel_reminder, list_reminders, set_reminder
-from tools.todos import add_todo, clear_done_todos, complete_todo, list_todos
+from tools.todos import add_todo, clear_done_todos, complete_todo, list_todos, remove_todo
 
 TOOLS: list[BaseTool] = [show_help, save_note, list_notes, find_notes, delete_note]
 TOOLS += [remember, recall, forget, list_memories, search_documents]
 TOOLS += [search_notes, delete_that_note, delete_all_notes, forget_everything, delete_account]
 TOOLS += [set_reminder, list_reminders, cancel_reminder]
-TOOLS += [add_todo, list_todos, complete_todo, clear_done_todos]
+TOOLS += [add_todo, list_todos, complete_todo, remove_todo, clear_done_todos]
 TOOLS += [set_timezone, set_name, set_quiet_hours, whoami, time_in]
 TOOLS_BY_NAME: dict[str, BaseTool] = {t.name: t for t in TOOLS}
 

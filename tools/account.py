@@ -1,16 +1,14 @@
 """Settings tools: timezone, name, quiet hours, whoami, and the time somewhere else.
 
-Places become IANA zones without a network: the city part of every zone name ("Paris" in
-Europe/Paris), plus a few big cities and countries whose zone is named after another city.
+Places become IANA zones without a network, through the gazetteer in tools/places.py.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import time
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
@@ -18,48 +16,9 @@ from langgraph.prebuilt import ToolRuntime
 from stores import preferences, users
 from stores.recurrence import moment_text
 from tools._runtime import context, current_user
+from tools.places import zone_for
 
 MAX_NAME_CHARS = 60
-_ALIASES = {
-    "nyc": "America/New_York", "boston": "America/New_York", "miami": "America/New_York",
-    "washington": "America/New_York", "dc": "America/New_York", "atlanta": "America/New_York",
-    "san francisco": "America/Los_Angeles", "sf": "America/Los_Angeles",
-    "seattle": "America/Los_Angeles", "la": "America/Los_Angeles",
-    "california": "America/Los_Angeles",
-    "dallas": "America/Chicago", "houston": "America/Chicago", "texas": "America/Chicago",
-    "austin": "America/Chicago", "boulder": "America/Denver",
-    "uk": "Europe/London", "england": "Europe/London", "france": "Europe/Paris",
-    "germany": "Europe/Berlin", "munich": "Europe/Berlin", "spain": "Europe/Madrid",
-    "barcelona": "Europe/Madrid", "italy": "Europe/Rome", "milan": "Europe/Rome",
-    "japan": "Asia/Tokyo", "osaka": "Asia/Tokyo", "china": "Asia/Shanghai",
-    "beijing": "Asia/Shanghai", "india": "Asia/Kolkata", "mumbai": "Asia/Kolkata",
-    "delhi": "Asia/Kolkata", "new delhi": "Asia/Kolkata", "bangalore": "Asia/Kolkata",
-    "australia": "Australia/Sydney", "canberra": "Australia/Sydney", "utc": "UTC", "gmt": "UTC",
-}  # fmt: skip
-
-
-@lru_cache(maxsize=1)
-def _zones_by_name() -> dict[str, str]:
-    found: dict[str, str] = {}
-    for zone in sorted(available_timezones()):
-        if zone.startswith(("Etc/", "SystemV/", "posix/", "right/")):
-            continue
-        found.setdefault(zone.lower(), zone)
-        city = zone.rsplit("/", 1)[-1].replace("_", " ").lower()
-        if "/" in zone:
-            found.setdefault(city, zone)
-    return found
-
-
-def zone_for(place: str) -> str | None:
-    """The IANA zone for "Paris", "Europe/Paris", "new york", "Tokyo"; None when unknown."""
-    key = re.sub(r"[^\w/ +-]", "", " ".join(place.lower().split())).strip()
-    key = re.sub(r"^(?:the )", "", key)
-    return (
-        _ALIASES.get(key)
-        or _zones_by_name().get(key)
-        or _zones_by_name().get(key.replace(" ", "_"))
-    )
 
 
 @tool

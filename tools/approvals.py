@@ -33,6 +33,10 @@ ACCOUNT_DELETED = Outcome.ACCOUNT_DELETED.value
 (rows and checkpoints) once the goodbye is on its way."""
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def confirmation_code(tool_call_id: str) -> str:
     digest = int(hashlib.sha256(tool_call_id.encode()).hexdigest(), 16)
     return str(1000 + digest % 9000)
@@ -112,8 +116,14 @@ async def delete_account(runtime: ToolRuntime[Any, Any]) -> tuple[str, dict[str,
         active = await reminder_store.active_reminders(session, user_id=user["id"])
         items = await todos.list_todos(session, user_id=user["id"])
         facts = await erase.count_memories_all(session, user_id=user["id"])
-    contents = (
-        f"{note_count} notes, {len(active)} reminders, {len(items)} list items, {facts} facts"
+    contents = ", ".join(
+        _count(n, word)
+        for n, word in (
+            (note_count, "note"),
+            (len(active), "reminder"),
+            (len(items), "list item"),
+            (facts, "fact"),
+        )
     )
     refused = ask_first(
         runtime,

@@ -15,25 +15,37 @@ from tools._runtime import context, current_user
 
 QUOTE_CHARS = 320
 """How much of the best passage a reply quotes: two SMS segments at most."""
-SHORT_SENTENCE = 60
-NOTHING_FOUND = "I found nothing about that in your documents."
+SHORT_SENTENCE = 40
+NOTHING_FOUND = "Your documents don't say."
+CANDIDATE_FLOOR = 0.1
+ANSWER_FLOOR = 0.2
+"""Below this, the best sentence of the best passages does not answer the question (the local
+model scores an unrelated sentence about 0.1): the documents don't say, rather than a quote."""
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-async def best_excerpt(embeddings: TextEmbeddings, query: str, passage: str) -> str:
-    """The sentence of `passage` closest in meaning to `query` (and the next one when it is
-    very short), at most QUOTE_CHARS long: a reply quotes what answers, not a whole page."""
-    sentences = [" ".join(s.split()) for s in _SENTENCES.split(passage) if s.strip()]
-    if len(sentences) > 1:
-        query_vector = await embeddings.aembed_query_vector(query)
-        scores = (await embeddings.aembed_array(sentences)) @ query_vector
-        best = int(np.argmax(scores))
-        excerpt = sentences[best]
-        if len(excerpt) < SHORT_SENTENCE and best + 1 < len(sentences):
-            excerpt += " " + sentences[best + 1]
-    else:
-        excerpt = " ".join(passage.split())
-    return excerpt if len(excerpt) <= QUOTE_CHARS else excerpt[: QUOTE_CHARS - 3].rstrip() + "..."
+async def best_excerpt(
+    embeddings: TextEmbeddings, query: str, passages: list[str]
+) -> tuple[int, str, float]:
+    """The sentence of `passages` closest in meaning to `query` (and the next one when it is
+    very short), at most QUOTE_CHARS long: a reply quotes what answers, not a whole page.
+    Returns (which passage, the excerpt, its score)."""
+    sentences = [
+        (index, " ".join(s.split()))
+        for index, passage in enumerate(passages)
+        for s in _SENTENCES.split(passage)
+        if s.strip()
+    ]
+    query_vector = await embeddings.aembed_query_vector(query)
+    scores = (await embeddings.aembed_array([s for _, s in sentences])) @ query_vector
+    best = int(np.argmax(scores))
+    index, excerpt = sentences[best]
+    short = len(excerpt) < SHORT_SENTENCE
+    if short and best + 1 < len(sentences) and sentences[best + 1][0] == index:
+        excerpt += " " + sentences[best + 1][1]
+    if len(excerpt) > QUOTE_CHARS:
+        excerpt = excerpt[: QUOTE_CHARS - 3].rstrip() + "..."
+    return index, excerpt, float(scores[best])
 
 
 @tool(response_format="content_and_artifact")
@@ -53,13 +65,23 @@ async def search_documents(
         user_id=user["id"],
         query=query,
         k=ctx.rag_top_k,
-        min_score=ctx.rag_min_score,
+        # A passage that mixes topics scores low as a whole even when one sentence answers:
+        # take weaker candidates here and let the best sentence decide (ANSWER_FLOOR).
+        min_score=min(ctx.rag_min_score, CANDIDATE_FLOOR),
     )
     if not found:
         return NOTHING_FOUND, {"found": 0}
-    best = found[0]
-    reply = f'From {best.source}: "{await best_excerpt(ctx.embeddings, query, best.text)}"'
-    others = list(dict.fromkeys(p.source for p in found[1:] if p.source != best.source))
+    # The sentence that answers may sit in any of the passages found, not only the first.
+    index, excerpt, score = await best_excerpt(ctx.embeddings, query, [p.text for p in found])
+    if score < ANSWER_FLOOR:
+        return NOTHING_FOUND, {"found": 0}
+    best = found[index]
+    reply = f'From {best.source}: "{excerpt}"'
+    others = list(
+        dict.fromkeys(
+            p.source for p in found if p.source != best.source and p.score >= ctx.rag_min_score
+        )
+    )
     if others:
         reply += f" (see also {', '.join(others[:3])})"
     sources = [{"source": p.source, "score": round(p.score, 3)} for p in found]

@@ -80,11 +80,38 @@ async def recall(query: str, runtime: ToolRuntime[Any, Any]) -> tuple[str, dict[
         return NOTHING_RECALLED, {"found": 0}
     if len(found) == 1:
         memory = found[0].memory
-        return f"You told me: {memory.text} (on {_day(memory.created_at, user['timezone'])})", {
-            "found": 1
-        }
-    lines = [f"- {r.memory.text} ({_day(r.memory.created_at, user['timezone'])})" for r in found]
+        told = second_person(memory.text)
+        return f"You told me {told} (on {_day(memory.created_at, user['timezone'])})", {"found": 1}
+    lines = [
+        f"- {second_person(r.memory.text)} ({_day(r.memory.created_at, user['timezone'])})"
+        for r in found
+    ]
     return "\n".join(["Here's what I remember:", *lines]), {"found": len(found)}
+
+
+_PERSON = {
+    "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "i'd": "you'd",
+    "i'll": "you'll", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
+    "am": "are", "was": "were",
+}  # fmt: skip
+
+
+def second_person(fact: str) -> str:
+    """A fact as the user said it, told back to them: "my address is 12 Elm St" -> "your
+    address is 12 Elm St" ("am"/"was" only change after "I")."""
+    words = fact.split()
+    out: list[str] = []
+    for index, word in enumerate(words):
+        bare = word.strip(",.!?;:").lower()
+        after_i = index > 0 and words[index - 1].lower() == "i"
+        swap = _PERSON.get(bare)
+        if swap is None or (bare in ("am", "was") and not after_i):
+            out.append(word)
+            continue
+        tail = word[len(word.rstrip(",.!?;:")) :]
+        out.append(swap + tail)
+    text = " ".join(out)
+    return text
 
 
 @tool

@@ -101,8 +101,8 @@ def _matches(reminders: list[Reminder], which: str) -> list[Reminder]:
     if number:
         return [r for r in reminders if r.number == int(number.group(1))]
     words = [w for w in _FILLER.sub(" ", which.lower()).split() if len(w) > 1]
-    if not words:
-        return []
+    if not words:  # "cancel the reminder": the only one, or a question which
+        return list(reminders)
     return [r for r in reminders if all(w.rstrip("s") in r.text.lower() for w in words)]
 
 

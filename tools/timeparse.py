@@ -82,8 +82,12 @@ _TIME = re.compile(
     r"|\bat\s+(?P<h3>\d{1,2})\b(?!\s*(?:st|nd|rd|th|/|-))"  # at 9
     r"|\b(?:at\s+)?(?P<word>noon|midday|midnight)\b",
 )
-_PART_OF_DAY = re.compile(r"\b(?P<part>tonight|this evening|evening|afternoon|morning)\b")
-_DEFAULT_PART_TIME = {"morning": 9, "afternoon": 15, "evening": 18, "tonight": 20}
+_PART_OF_DAY = re.compile(
+    r"\b(?P<part>tonight|this evening|evening|afternoon|morning|night|lunchtime)\b"
+)
+_DEFAULT_PART_TIME = {
+    "morning": 9, "afternoon": 15, "evening": 18, "tonight": 20, "night": 20, "lunchtime": 12
+}  # fmt: skip
 _RELATIVE = re.compile(
     r"\bin\s+(?P<n>\d+|an?|one|two|three|half an?)\s*"
     r"(?P<unit>minutes?|mins?|m|hours?|hrs?|h|days?|weeks?)\b"
@@ -105,7 +109,17 @@ _RECURRENCE = re.compile(
 def _clean(text: str) -> str:
     text = " ".join(text.lower().replace("’", "'").split())
     text = re.sub(r"\b(?:tmrw|tmr|tomorow|tommorow|2moro|tomorrow's)\b", "tomorrow", text)
-    return text.strip(" .!?,")
+    # How people say a time: "around 3pm", "5 o'clock", "half past 6", "quarter to 7".
+    text = re.sub(r"\b(?:around|about|approximately|approx|roughly|like|ish)\b", " ", text)
+    text = re.sub(r"(?<=\d)\s*-?ish\b", "", text)
+    text = re.sub(r"\s*\b(?:o'?\s?)?clock\b", "", text)
+    text = re.sub(r"\bhalf past (\d{1,2})(?!\d)", r"\1:30", text)
+    text = re.sub(r"\bquarter past (\d{1,2})(?!\d)", r"\1:15", text)
+    text = re.sub(
+        r"\bquarter to (\d{1,2})(?!\d)", lambda m: f"{(int(m.group(1)) - 1) % 12 or 12}:45", text
+    )
+    text = re.sub(r"\b(?:at )?lunch\b", "at noon", text)
+    return " ".join(text.split()).strip(" .!?,")
 
 
 def _take(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str] | None, str]:
@@ -119,7 +133,7 @@ def _time_of_day(text: str) -> tuple[time | None, str]:
     """The clock time in `text` and the rest; raises TimeQuestion for a bare 1-6."""
     part_match, _ = _take(_PART_OF_DAY, text)
     part = part_match.group("part") if part_match else None
-    evening = part in ("tonight", "this evening", "evening", "afternoon")
+    evening = part in ("tonight", "this evening", "evening", "afternoon", "night")
     match, rest = _take(_TIME, text)
     if match is None:
         if part:
@@ -192,7 +206,9 @@ def _relative(text: str, now: datetime) -> datetime | None:
 def _date(text: str, today: date) -> date | None:
     """The calendar date named in `text` (None: none named); raises TimeQuestion if unreadable."""
     text = re.sub(r"\b(?:on|the|of|this coming)\b", " ", text)
-    text = re.sub(r"\b(?:tonight|this evening|evening|afternoon|morning)\b", "", text)
+    text = re.sub(
+        r"\b(?:tonight|this evening|evening|afternoon|morning|night|lunchtime)\b", "", text
+    )
     text = " ".join(text.split())
     if not text or text in ("today", "this"):
         return today if text == "today" else None
@@ -206,6 +222,9 @@ def _date(text: str, today: date) -> date | None:
         if weekday.group("next") and weekday.group("next").startswith("next") and ahead == 0:
             ahead = 7
         return today + timedelta(days=ahead)
+    ordinal = re.fullmatch(r"(?P<n>\d{1,2})(?:st|nd|rd|th)", text)
+    if ordinal:  # "on the 1st": the next such day of the month (today included)
+        return _day_of_month(int(ordinal.group("n")), today)
     if re.search(r"\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", text) is None:
         raise TimeQuestion(f"I couldn't read a date in '{text}'. Try e.g. 'Dec 3 at 5pm'.")
     parsed = dateparser.parse(
@@ -221,6 +240,21 @@ def _date(text: str, today: date) -> date | None:
     if parsed is None:
         raise TimeQuestion(f"I couldn't read a date in '{text}'. Try e.g. 'Dec 3 at 5pm'.")
     return parsed.date()
+
+
+def _day_of_month(day: int, today: date) -> date:
+    if not 1 <= day <= 31:
+        raise TimeQuestion(f"There's no day {day} in a month. Try e.g. 'on the 1st at 9am'.")
+    year, month = today.year, today.month
+    for _ in range(13):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:  # the 31st in a 30-day month: the next month that has it
+            candidate = None
+        if candidate is not None and candidate >= today:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise TimeQuestion(f"I couldn't find a day {day} ahead. Try e.g. 'Dec 3 at 5pm'.")
 
 
 def _iso(text: str, timezone: str) -> tuple[datetime, str] | None:
@@ -255,6 +289,13 @@ def parse_when(when: str, *, timezone: str, now: datetime) -> Schedule:
     rrule, text = _recurrence(text)
     relative = None if rrule else _relative(text, now)
     if relative is not None:
+        days_ahead = _RELATIVE.search(text)
+        unit = days_ahead.group("unit")[0] if days_ahead else "m"
+        clock_then, _ = _time_of_day(_RELATIVE.sub(" ", text)) if unit in "dw" else (None, "")
+        if clock_then is not None:  # "in 2 days at 9am": that day, at that time
+            day_then = relative.astimezone(zone).date()
+            moment, note = localize(datetime.combine(day_then, clock_then), timezone)
+            return Schedule(first=moment.astimezone(UTC), timezone=timezone, note=note)
         return Schedule(first=relative.astimezone(UTC), timezone=timezone)
     clock, rest = _time_of_day(text)
     day = _date(rest, local_now.date())
@@ -302,38 +343,3 @@ def _recurring(
         raise TimeQuestion("That repeat never happens. Try e.g. 'every Monday at 9'.")
     _, note = localize(first.astimezone(ZoneInfo(timezone)).replace(tzinfo=None), timezone)
     return Schedule(first=first, timezone=timezone, rrule=rrule, start_local=start_local, note=note)
-
-
-# -- splitting "remind me to X <when>" for the offline planner --------------------------------
-
-_WHEN_WORD = (
-    r"(?:today|tonight|tomorrow|tmrw|tmr|morning|afternoon|evening|noon|midday|midnight|next|this"
-    r"|on|at|in|by|every|each|other|daily|weekly|monthly|weekdays?|weekends?|and|the|of|a|an"
-    r"|half|day|after|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|one|two|three"
-    r"|\d+(?:st|nd|rd|th)?|\d{1,2}:\d{2}|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|am|pm"
-    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
-    r"|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|" + _DAY + r")"
-)
-_WHEN_START = (
-    r"(?:today|tonight|tomorrow|tmrw|tmr|next|this|on|at|in|by|every|each|daily|weekly|monthly"
-    r"|weekdays|weekends|noon|midnight|\d{1,2}(?::\d{2})?\s*(?:am|pm)|" + _DAY + r")"
-)
-_WHEN_PHRASE = rf"{_WHEN_START}(?:[\s,]+{_WHEN_WORD})*"
-_SUFFIX = re.compile(rf"^(?P<what>.+?)[\s,]+(?P<when>{_WHEN_PHRASE})$", re.IGNORECASE)
-_PREFIX = re.compile(rf"^(?P<when>{_WHEN_PHRASE})[\s,]+(?:to\s+)?(?P<what>.+)$", re.IGNORECASE)
-
-
-def split_reminder(request: str) -> tuple[str, str]:
-    """("call mom", "tomorrow at 5pm") from "to call mom tomorrow at 5pm" (either order).
-    The when is "" when none is found; the reminder tool then asks for it."""
-    text = " ".join(request.split())
-    text = re.sub(r"^(?:to|that|about)\s+", "", text, flags=re.IGNORECASE)
-    prefix = _PREFIX.match(text)
-    if prefix and re.search(r"\bto\b", text[: prefix.end("when") + 4], re.IGNORECASE):
-        return prefix.group("what").strip(), prefix.group("when").strip(" ,")
-    suffix = _SUFFIX.match(text)
-    if suffix:
-        what = re.sub(r"^(?:to|that|about)\s+", "", suffix.group("what"), flags=re.IGNORECASE)
-        return what.strip(" ,"), suffix.group("when").strip(" ,")
-    return text, ""

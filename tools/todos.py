@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from langchain_core.tools import tool
 from langgraph.prebuilt import ToolRuntime
+from rapidfuzz import fuzz
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from stores import todos as todo_store
+from stores.models import Todo
 from tools._runtime import context, current_user
 
 MAX_TODO_CHARS = 200
+_PARTS = re.compile(r"\s*(?:,|\+|&|\band\b)\s*")
+
+
+def _singular(text: str) -> str:
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in text.split())
+
+
+async def _matching(session: AsyncSession, *, user_id: int, item: str) -> list[Todo]:
+    """Open items for the words the user used: contained in an item's text, else a close
+    spelling ("avocado" for "avocados", "calling the vet" for "call the vet")."""
+    found = await todo_store.find_open(session, user_id=user_id, text=item)
+    if found:
+        return found
+    wanted = _singular(item.casefold())
+    open_items = await todo_store.find_open(session, user_id=user_id, text="")
+    scored = [(fuzz.ratio(wanted, _singular(t.text.casefold())), t) for t in open_items]
+    best = max((score for score, _ in scored), default=0)
+    return [t for score, t in scored if score >= 85 and score == best]
+
+
+def _parts(item: str) -> list[str]:
+    """ "lemons and bin bags" -> two items (used when the whole is not on the list)."""
+    return [p for p in _PARTS.split(item) if p]
 
 
 @tool
@@ -26,11 +53,16 @@ async def add_todo(item: str, runtime: ToolRuntime[Any, Any]) -> str:
     if len(item) > MAX_TODO_CHARS:
         return f"That item is too long (the limit is {MAX_TODO_CHARS} characters)."
     ctx, user = context(runtime), current_user(runtime)
+    # "eggs, milk, bread and butter": one item per comma ("bread and butter" stays one).
+    items_added = [p.strip(" .") for p in item.split(",") if p.strip(" .")] or [item]
+    if any(len(p.split()) > 6 for p in items_added):
+        items_added = [item]
     async with ctx.database.session() as session:
-        await todo_store.add_todo(session, user_id=user["id"], text=item, clock=ctx.clock)
+        for text in items_added:
+            await todo_store.add_todo(session, user_id=user["id"], text=text, clock=ctx.clock)
         items = await todo_store.list_todos(session, user_id=user["id"])
     open_count = sum(1 for t in items if not t.done)
-    return f"Added {item} to your list ({open_count} to do)."
+    return f"Added {', '.join(items_added)} to your list ({open_count} to do)."
 
 
 @tool
@@ -58,12 +90,45 @@ async def complete_todo(item: str, runtime: ToolRuntime[Any, Any]) -> str:
         return "Which item is done? E.g. 'done milk'."
     ctx, user = context(runtime), current_user(runtime)
     async with ctx.database.session() as session:
-        found = await todo_store.find_open(session, user_id=user["id"], text=item)
+        found = await _matching(session, user_id=user["id"], item=item)
         exact = [t for t in found if t.text.lower() == item.lower()]
         if len(exact) == 1 or len(found) == 1:
             todo = exact[0] if exact else found[0]
             await todo_store.mark_done(session, todo=todo, clock=ctx.clock)
             return f"Done: {todo.text}."
+        if not found and len(_parts(item)) > 1:
+            done = []
+            for part in _parts(item):
+                matches = await _matching(session, user_id=user["id"], item=part)
+                if len(matches) == 1:
+                    await todo_store.mark_done(session, todo=matches[0], clock=ctx.clock)
+                    done.append(matches[0].text)
+            if done:
+                return f"Done: {', '.join(done)}."
+    if not found:
+        return f"'{item}' isn't on your list. Text 'list' to see it."
+    return "Which one? " + "; ".join(t.text for t in found)
+
+
+@tool
+async def remove_todo(item: str, runtime: ToolRuntime[Any, Any]) -> str:
+    """Take one item off the user's todo list without ticking it (they no longer need it).
+
+    Args:
+        item: the item or words from it, e.g. "call the plumber".
+    """
+    item = " ".join(item.split()).strip(" .")
+    if not item:
+        return "Which item should I remove? E.g. 'remove milk from my list'."
+    ctx, user = context(runtime), current_user(runtime)
+    async with ctx.database.session() as session:
+        found = await _matching(session, user_id=user["id"], item=item)
+        exact = [t for t in found if t.text.lower() == item.lower()]
+        if len(exact) == 1 or len(found) == 1:
+            todo = exact[0] if exact else found[0]
+            text = todo.text
+            await todo_store.remove(session, todo=todo)
+            return f"Removed {text} from your list."
     if not found:
         return f"'{item}' isn't on your list. Text 'list' to see it."
     return "Which one? " + "; ".join(t.text for t in found)

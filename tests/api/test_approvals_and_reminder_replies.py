@@ -185,3 +185,10 @@ async def test_a_reminder_missed_long_ago_is_told_in_the_next_reply(app, clock):
         "Missed while I was offline: call mom (due Wed Nov 25, 10:05 AM (America/New_York))."
     )
     assert "Missed" not in await say(app, "what's on my list")
+
+
+@pytest.mark.parametrize("answer", ["no", "nope, cancel that", "No thanks!"])
+async def test_no_to_a_confirmation_cancels_and_that_is_the_whole_reply(app, answer):
+    code_in(await say(app, "delete all my notes"))
+    assert await say(app, answer) == "Cancelled deleting your notes: nothing was changed."
+    assert await note_count(app) == 3

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from messaging.keywords import OPT_OUT_NOTICE, OPT_OUT_WORDS
+from messaging.segments import segments
 from stores import consent, users
 from stores.models import ConsentEvent, Interaction
 from tests.api.conftest import SMS_URL
@@ -90,7 +91,8 @@ async def test_help_is_a_fixed_text_with_the_opt_out_notice_and_no_llm(sqlite_ur
         for text in ("HELP", "info", "Help?"):
             [reply] = replies_in(await send(harness, text))
             assert reply.endswith(OPT_OUT_NOTICE)
-            assert "note <text>" in reply
+            assert "note <x>" in reply and "remind me" in reply
+            assert segments(reply) <= 2  # every capability, with the carriers' notice
         assert await runs(harness) == 0  # the broken LLM was never asked
 
 

@@ -103,7 +103,7 @@ async def test_settings_timezone_name_quiet_hours_whoami(database, clock, ann):
         f"You're Sam ({ANN}). Timezone: Asia/Tokyo, local time Thu Nov 26, 12:00 AM "
         "(Asia/Tokyo). Quiet hours: 23:00-06:00."
     )
-    assert "I don't know the timezone" in await say("I'm in Atlantis", ann, database, clock)
+    assert "I don't know the timezone" in await say("timezone Narnia", ann, database, clock)
 
 
 async def test_time_in_another_city(database, clock, ann):
@@ -175,6 +175,5 @@ async def test_one_user_can_never_touch_anothers_reminders_or_list(database, clo
 
 async def test_what_can_you_do_lists_reminders_lists_and_settings_too(database, clock, ann):
     reply = await say("what can you do?", ann, database, clock)
-    assert "note <text>" in reply
-    assert "remind me to call mom" in reply and "add milk to my list" in reply
-    assert "whoami" in reply
+    for capability in ("note <x>", "remember <x>", "remind me", "add <x>", "quiet hours", "whoami"):
+        assert capability in reply

@@ -41,7 +41,7 @@ async def test_remember_then_ask_then_list_then_forget(database, clock, ann):
         "(instead of: my address is 12 Elm Street)"
     )
     assert await say("when is Anna's birthday?") == (
-        "You told me: Anna's birthday is June 3 (on Jan 15, 2026)"
+        "You told me Anna's birthday is June 3 (on Jan 15, 2026)"
     )
     assert await say("What do you know about me?") == (
         "What I know about you (2):\n"
@@ -88,7 +88,7 @@ async def test_recall_by_meaning_through_the_graph_with_the_real_model(database,
     await say("remember that my daughter is allergic to peanuts")
     await say("remember the wifi password is hunter2")
     assert await say("what food can't my kid eat?") == (
-        "You told me: my daughter is allergic to peanuts (on Jan 15, 2026)"
+        "You told me your daughter is allergic to peanuts (on Jan 15, 2026)"
     )
 
 

@@ -5,6 +5,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from graph import prompts
 from graph.offline import OfflinePlanner, normalise_command, understand
+from messaging.segments import segments
 from tools import TOOLS_BY_NAME
 
 
@@ -72,11 +73,18 @@ def test_small_talk_is_answered_directly(text, reply):
 
 
 @pytest.mark.parametrize("text", ["book me a flight", "notebook", "", "forget", "weather"])
-def test_unrecognised_text_gets_the_honest_offline_reply(text):
-    message = understand(text)
+def test_unrecognised_text_gets_a_one_segment_reply_with_commands_and_no_operator_advice(
+    text, minilm
+):
+    """Nothing close: the closest commands and HELP. Something close: a short question naming
+    the two likeliest readings. Never the whole command list, never the operator's business."""
+    message = understand(text, embeddings=minilm)
     assert message.tool_calls == []
-    assert "offline" in message.content
-    assert "OPENAI_API_KEY" in message.content
+    assert ("HELP" in message.content and "e.g." in message.content) or message.content.endswith(
+        "Reply 1 or 2."
+    )
+    assert "OPENAI" not in message.content and "operator" not in message.content
+    assert segments(message.content) == 1
 
 
 def test_note_text_keeps_the_users_case_and_inner_punctuation():
@@ -141,8 +149,8 @@ def test_other_questions_look_in_memories_notes_and_documents(text, query):
 
 
 async def test_a_lookup_that_finds_nothing_still_gets_the_honest_offline_reply():
-    """Questions are looked up; when no lookup finds anything, the reply says so and still
-    explains offline mode (a question is never answered with silence or a bare "no")."""
+    """Questions are looked up; when no lookup finds anything, the reply says so plainly (a
+    question is never answered with silence or a bare "no")."""
     planner = OfflinePlanner()
     call = understand("what's the weather?").tool_calls[0]
     assert call["name"] == "recall"
@@ -154,7 +162,7 @@ async def test_a_lookup_that_finds_nothing_still_gets_the_honest_offline_reply()
         ]
     )
     assert reply.content == prompts.OFFLINE_NOT_FOUND
-    assert "offline" in reply.content and "OPENAI_API_KEY" in reply.content
+    assert "couldn't find" in reply.content and "OPENAI" not in reply.content
 
 
 async def test_a_lookup_that_found_something_is_the_reply():

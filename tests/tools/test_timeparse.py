@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from graph.understanding.slots import split_reminder
 from stores.recurrence import next_occurrence
-from tools.timeparse import TimeQuestion, parse_when, split_reminder
+from tools.timeparse import TimeQuestion, parse_when
 
 # Wed Nov 25 2026, 15:00 UTC = 10:00 in New York, 16:00 in Paris, 00:00 (Thu) in Tokyo.
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)

@@ -24,7 +24,11 @@ PENDING, SENDING, SENT, DELIVERED, FAILED, REFUSED = (
     "failed",
     "refused",
 )
-FINAL_STATES = (DELIVERED, FAILED, REFUSED)
+NOT_SENT = "not_sent"
+"""Nothing left the machine: no Twilio credentials are configured (local development)."""
+STATE_TEXT = {NOT_SENT: "not sent: no Twilio credentials"}
+"""How a state reads to a person, where its name alone would mislead."""
+FINAL_STATES = (DELIVERED, FAILED, REFUSED, NOT_SENT)
 
 
 @dataclass(frozen=True)

@@ -159,4 +159,10 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests (servers, subprocesses) first: with `-n` the long ones then overlap
+    instead of one of them running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 __all__ = ["ANN_PHONE", "AUTH_TOKEN", "BOB_PHONE", "PUBLIC_BASE_URL", "httpx", "make_settings"]

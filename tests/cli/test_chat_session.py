@@ -86,6 +86,7 @@ async def test_a_reminder_that_falls_due_is_printed_marked_as_sent_later(sqlite_
     assert await chat.quit() == 0
 
 
+@pytest.mark.slow
 async def test_200_chat_turns_in_development_are_all_answered(sqlite_url, clock, ann):
     chat = Session(make_settings(sqlite_url), clock)  # default limits: 10 a minute, 100 segments
     for n in range(200):

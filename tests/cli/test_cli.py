@@ -28,7 +28,7 @@ from stores.settings import Settings
 from tests.conftest import ANN_PHONE, AUTH_TOKEN, TEST_ENCRYPTION_KEY, postgres_admin_url
 
 CLI = Path(sys.executable).with_name("sms-assistant")
-COMMAND_TIMEOUT = 30  # seconds; a CLI command takes about one
+COMMAND_TIMEOUT = 90  # seconds; a CLI command takes about one (more on a busy machine)
 SERVER_START_TIMEOUT = 30
 _NOT_INHERITED = {name.upper() for name in Settings.model_fields} | {
     "LANGSMITH_TRACING",
@@ -293,7 +293,7 @@ def test_an_empty_database_file_is_migrated_too(workspace: Workspace) -> None:
     assert "no users yet" in result.stdout
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def empty_postgres() -> Iterator[str]:
     """A Postgres database with no tables at all (nobody ran `migrate`)."""
     admin_url = postgres_admin_url()
@@ -316,8 +316,8 @@ def empty_postgres() -> Iterator[str]:
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     "args",
-    [["users", "list"], ["chat", "--phone", ANN_PHONE], ["serve", "--port", "1"]],
-    ids=["list", "chat", "serve"],
+    [["users", "list"], ["serve", "--port", "1"]],
+    ids=["list", "serve"],
 )
 def test_postgres_is_never_migrated_implicitly(
     workspace: Workspace, empty_postgres: str, args: list[str]

@@ -107,3 +107,24 @@ async def test_the_data_page_lists_each_persons_reminders_in_their_time(admin):
     assert "2030-01-07 10:00 CET" in page  # 09:00 UTC, shown in Paris time
     user_page = (await admin.client.get(f"/admin/users/{ann.id}")).text
     assert "thing at 9" in user_page and "2030-01-07 11:00 CET" in user_page
+
+
+async def test_the_simulator_thread_shows_later_texts_decrypted(admin):
+    clock = admin.app.state.clock
+    ann = await add_user(admin.database, clock, ANN_PHONE, name="Ann")
+    await queue_text(admin, ann, "Reminder: stretch")
+
+    async def thread():
+        response = await admin.client.get(
+            "/admin/api/simulator/thread", params={"phone": ANN_PHONE}, headers=BEARER
+        )
+        assert "gAAAA" not in response.text
+        return response.json()["items"]
+
+    async def handled():
+        return any(i["status"] != "pending" for i in await thread())
+
+    await eventually(handled)
+    [item] = await thread()
+    assert item["body"] == "Reminder: stretch"
+    assert item["status"] == "not sent: no Twilio credentials"

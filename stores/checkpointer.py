@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.base import SerializerProtocol
@@ -82,8 +83,11 @@ async def _pooled_postgres_saver(
         saver.lock = _NoLock()  # type: ignore[assignment]
         # Processes starting together would run the saver's own migrations at once and
         # deadlock on its CREATE INDEX; one at a time, the later ones find nothing to do.
+        # Poll rather than wait in pg_advisory_lock: a statement blocked there keeps its
+        # snapshot, and CREATE INDEX CONCURRENTLY (run by the holder) waits for every older
+        # snapshot to end, so the two would wait for each other for ever.
         async with pool.connection() as connection:
-            await connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
+            await _lock_by_polling(connection, SETUP_LOCK_KEY)
             try:
                 await saver.setup()
             finally:
@@ -91,3 +95,13 @@ async def _pooled_postgres_saver(
         yield saver
     finally:
         await pool.close()
+
+
+async def _lock_by_polling(connection: Any, key: int, poll_seconds: float = 0.1) -> None:
+    """pg_advisory_lock(key) without a statement left waiting (and holding a snapshot)."""
+    while True:  # until taken; the other process's setup takes a second or two
+        cursor = await connection.execute("SELECT pg_try_advisory_lock(%s) AS locked", (key,))
+        row = await cursor.fetchone()
+        if row and row["locked"]:
+            return
+        await asyncio.sleep(poll_seconds)

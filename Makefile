@@ -36,9 +36,14 @@ run: $(VENV)/.runtime-installed .env
 migrate: $(VENV)/.runtime-installed .env
 	$(CLI) migrate
 
+# Tests are independent (own ports, temp dirs, databases), so they run in parallel processes:
+# waiting on servers and subprocesses dominates, so 4 workers pay off even on 2 cores; idle
+# workers take queued tests from busy ones (worksteal), so the slow ones, sorted first, spread.
+PYTEST_ARGS ?= -n 4 --dist worksteal
+
 test: $(VENV)/.dev-installed
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 import sys
 import xml.etree.ElementTree as ET
 from typing import Annotated
@@ -254,6 +253,7 @@ def simulate(
 ) -> None:
     """Post a correctly signed Twilio webhook to a running server and print the reply."""
     from api.signature import sign
+    from messaging.limits import operator_sid
 
     config = settings()
     number = phone_number(phone, config)
@@ -266,7 +266,7 @@ def simulate(
     if config.twilio_auth_token is None:
         fail("TWILIO_AUTH_TOKEN must be set (the same one the server uses) to sign the request", 2)
     params = [
-        ("MessageSid", "SM" + secrets.token_hex(16)),
+        ("MessageSid", operator_sid("SMsim")),  # the operator's own: see messaging.limits
         ("AccountSid", config.twilio_account_sid or "AC" + "0" * 32),
         ("From", number),
         ("To", config.twilio_from_number or "+15005550006"),

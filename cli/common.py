@@ -47,21 +47,22 @@ def run_async(factory: Callable[[], Awaitable[T]]) -> T:
 
 
 def require_current_schema(config: Settings) -> None:
-    from stores.db import sqlite_path
-    from stores.migrate import pending_revisions
+    """Every command that touches the database starts here. The embedded SQLite database is
+    created and migrated on first use (a note on stderr says so); Postgres must be migrated
+    explicitly, with `sms-assistant migrate`."""
+    from stores.migrate import SchemaNotCurrent, ensure_schema
 
-    path = sqlite_path(config.database_url)
-    if path is not None and not path.exists():
-        # Opening it would create an empty file (or fail when its folder is missing).
-        fail(f"there is no database at {path}: run `sms-assistant migrate` first")
     try:
-        pending = pending_revisions(config.database_url)
+        applied = ensure_schema(config.database_url)
+    except SchemaNotCurrent as error:
+        fail(str(error))
     except Exception as error:
         fail(f"cannot open the database ({describe_error(error)})")
-    if pending:
-        fail(
-            f"the database schema is not current ({len(pending)} migration(s) pending): "
-            "run `sms-assistant migrate` first"
+    if applied:
+        err.print(
+            f"note: migrated the local database ({len(applied)} migration(s) applied)",
+            soft_wrap=True,
+            highlight=False,
         )
     try:
         crypto.configure(config)

@@ -244,16 +244,32 @@ def kb_remove(
 def kb_search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     user: UserOption = None,
+    shared: SharedOption = False,
     top: Annotated[int, typer.Option("--top", "-k", min=1, max=50)] = 5,
+    min_score: Annotated[
+        float | None,
+        typer.Option(
+            "--min-score",
+            min=0.0,
+            max=1.0,
+            help="Leave out passages less similar than this (0..1); default: RAG_MIN_SCORE, "
+            "the threshold the assistant itself uses.",
+        ),
+    ] = None,
 ) -> None:
-    """Search the shared documents, plus one user's own with --user."""
+    """Search the shared documents (--shared, the default), plus one user's own with --user.
+
+    Prints each passage's similarity to the query (0..1) and leaves out what the assistant
+    would not use either."""
 
     if not query.strip():
         fail("the query is empty", code=2)
+    _owner(user, shared, required=False)
     config = settings()
     require_current_schema(config)
+    threshold = config.rag_min_score if min_score is None else min_score
 
-    async def search() -> list[Any]:
+    async def search() -> tuple[bool, list[Any]]:
         from stores import kb
         from stores.db import Database
         from stores.embeddings import shared_embeddings
@@ -261,26 +277,38 @@ def kb_search(
         owner = await _user_id(config, user)
         database = Database(config.database_url)
         try:
-            return await kb.search(
+            async with database.session() as session:
+                wanted = [kb.collection_for(owner), kb.SHARED] if owner else [kb.SHARED]
+                anything = bool(await kb.list_documents(session, collections=wanted))
+            passages = await kb.search(
                 database,
                 shared_embeddings(config),
                 user_id=owner,
                 query=query,
                 k=top,
-                min_score=-1.0,
+                min_score=threshold,
             )
+            return anything, passages
         finally:
             await database.dispose()
 
-    passages = run_async(search)
-    if not passages:
+    anything, passages = run_async(search)
+    if not anything:
         out.print("no documents to search")
+        return
+    if not passages:
+        say(
+            f"nothing similar enough: no passage reaches {threshold:.2f} "
+            "(--min-score; the default is RAG_MIN_SCORE, the assistant's own threshold)"
+        )
         return
     for p in passages:
         snippet = " ".join(p.text.split())
         snippet = snippet if len(snippet) <= 160 else snippet[:157] + "..."
+        similarity = min(1.0, max(0.0, p.score))  # cosine; below 0 means unrelated: shown as 0
         out.print(
-            Text(f"{p.score:.3f}  {p.source}  [{p.collection}]\n       {snippet}"), soft_wrap=True
+            Text(f"{similarity:.2f}  {p.source}  [{p.collection}]\n      {snippet}"),
+            soft_wrap=True,
         )
 
 

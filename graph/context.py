@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from pydantic import ConfigDict
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.model import Planner, load_chat_model, planner_for
@@ -24,6 +26,7 @@ from stores import crypto
 from stores.clock import Clock, SystemClock
 from stores.db import Database
 from stores.embeddings import TextEmbeddings, shared_embeddings
+from stores.migrate import ensure_schema
 from stores.settings import Settings
 
 STUDIO_PHONE = "+15005550006"
@@ -54,6 +57,9 @@ def _process_database(settings: Settings) -> Database:
             crypto.configure(settings)  # may read or create the dev key file: blocking I/O
         database = _databases.get(settings.database_url)
         if database is None:
+            # A plain `langgraph dev` on a fresh clone: the embedded SQLite file is created and
+            # migrated here; a Postgres schema must already be current (clear error if not).
+            ensure_schema(settings.database_url)
             database = _databases[settings.database_url] = Database(settings.database_url)
         return database
 
@@ -103,6 +109,10 @@ FROM_SETTINGS: Any = None
 
 @dataclass(kw_only=True)
 class Context:
+    # Studio (GET /assistants/{id}/schemas) describes this with pydantic: the seams below are
+    # objects, not JSON, so they stay out of the schema (and out of what Studio can pass).
+    __pydantic_config__ = ConfigDict(arbitrary_types_allowed=True)
+
     user_id: int | None = None
     """The registered user this turn is for; None in Studio, where `phone` picks the user."""
 
@@ -116,17 +126,17 @@ class Context:
     message_sid: str | None = None
     """The inbound MessageSid this turn answers, for the audit log."""
 
-    settings: Settings = field(default_factory=lambda: _default_settings())
+    settings: SkipJsonSchema[Settings] = field(default_factory=lambda: _default_settings())
     """The service's configuration; the fields below left at None are filled from it."""
-    clock: Clock = field(default_factory=SystemClock)
-    database: Database = FROM_SETTINGS
+    clock: SkipJsonSchema[Clock] = field(default_factory=SystemClock)
+    database: SkipJsonSchema[Database] = FROM_SETTINGS
     """Defaults to the process-wide database for `settings.database_url`, built on first use."""
-    chat_model: BaseChatModel | None = None
+    chat_model: SkipJsonSchema[BaseChatModel | None] = None
     """A model to use instead of load_chat_model() (tests pass fakes here)."""
 
     history_max_messages: int = FROM_SETTINGS
 
-    embeddings: TextEmbeddings = FROM_SETTINGS
+    embeddings: SkipJsonSchema[TextEmbeddings] = FROM_SETTINGS
     """Memory and knowledge-base vectors; the model itself loads on first use, off the loop."""
     memory_top_k: int = FROM_SETTINGS
     memory_min_score: float = FROM_SETTINGS

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, TypedDict
+from typing import Annotated
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph import add_messages
 from langgraph.managed import RemainingSteps
+from typing_extensions import TypedDict  # pydantic describes only this one before 3.12 (Studio)
 
 TURN_START = "load_state"
 """The node that begins a turn (and so a new `path`)."""

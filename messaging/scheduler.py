@@ -6,7 +6,11 @@ conditional UPDATE (and, on Postgres, reads candidates FOR UPDATE SKIP LOCKED), 
 key `reminder:<id>:<occurrence>` is unique, so an occurrence is queued once whatever happens.
 
 Before sending, in the user's local time:
-- quiet hours (default 22:00-07:00, per user) hold a non-urgent reminder until they end;
+- a reminder at the time the user named goes at that time, quiet hours or not: they asked;
+- quiet hours (default 22:00-07:00, per user) hold only what the assistant would send on its own
+  initiative: an occurrence that is already late (missed while the service was down, or held by
+  the cap) waits for them to end, unless it is urgent. Changing quiet hours releases what they
+  held (stores.reminders.release_held), so the new hours decide;
 - past the daily cap of proactive texts, it waits for the next local day;
 - missed while the service was down: up to `reminder_late_limit_hours` late it still goes, with
   a note; later than that it is not sent but told in the user's next message.
@@ -115,7 +119,8 @@ class ReminderScheduler:
             return await self._missed(session, reminder, now)
         local_now = now.astimezone(ZoneInfo(user.timezone))
         quiet = batch.quiet[user.id]
-        if not reminder.urgent and quiet.contains(local_now):
+        on_their_time = now - reminder.occurs_at <= LATE_NOTE_AFTER
+        if not on_their_time and not reminder.urgent and quiet.contains(local_now):
             until = quiet.end_after(local_now).astimezone(UTC)
             return await reminders.claim(session, reminder=reminder, values={"due_at": until})
         midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -29,6 +29,7 @@ from twilio.base.exceptions import TwilioRestException
 from messaging import metrics
 from messaging.replies import sendable
 from messaging.transport import (
+    NOT_SENT,
     SendOutcomeUnknown,
     Sent,
     Transport,
@@ -188,6 +189,16 @@ class OutboxSender:
         return None
 
     async def _record_sent(self, session: AsyncSession, row: OutboxItem, sent: Sent) -> None:
+        if sent is NOT_SENT:  # its own final state: never shown or counted as sent
+            metrics.record_send(outbox.NOT_SENT)
+            await outbox.mark_final(
+                session, outbox_id=row.id, state=outbox.NOT_SENT, clock=self.clock
+            )
+            if row.message_id is not None:
+                await messages.update_delivery(
+                    session, message_id=row.message_id, status=outbox.NOT_SENT, clock=self.clock
+                )
+            return
         metrics.record_send("sent")
         await outbox.mark_sent(
             session,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -156,6 +155,10 @@ class TwilioTransport:
         await self._http.close()
 
 
+NOT_SENT = Sent(sid="", status="not_sent")
+"""What LogTransport answers: recorded as the outbox state not_sent, with no SID."""
+
+
 class LogTransport:
     """No Twilio account configured (local development): log the send instead of making it."""
 
@@ -163,7 +166,7 @@ class LogTransport:
         self, *, to: str, from_: str | None, body: str, status_callback: str | None
     ) -> Sent:
         log.warning("no Twilio credentials: not sending %d chars to %s", len(body), mask_phone(to))
-        return Sent(sid="SMlocal" + secrets.token_hex(13), status="sent")
+        return NOT_SENT
 
     async def find_sent(self, *, to: str, body: str, since: datetime) -> list[Sent]:
         return []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool
 
-from stores.db import ensure_sqlite_directory, sync_url
+from stores.db import ensure_sqlite_directory, is_sqlite, sqlite_path, sync_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -61,3 +63,38 @@ def upgrade(database_url: str, *, on_step: Callable[[str], None] | None = None) 
         command.upgrade(config, revision)
         applied.append(revision)
     return applied
+
+
+class SchemaNotCurrent(RuntimeError):
+    """A server database (Postgres) needs `sms-assistant migrate` before anything can use it."""
+
+
+_ensure_lock = threading.Lock()
+
+
+def ensure_schema(database_url: str, *, on_step: Callable[[str], None] | None = None) -> list[str]:
+    """Make the database usable, blocking: the embedded SQLite file is created and migrated on
+    first use by any entry point (CLI, server, worker, Studio); a server database is never
+    changed behind the operator's back, so pending migrations there raise SchemaNotCurrent.
+
+    Two processes starting at once (serve and worker, or two Studio runs) take turns through a
+    lock file beside the SQLite file; the second finds nothing pending. Returns what was applied.
+    """
+    if not is_sqlite(database_url):
+        pending = pending_revisions(database_url)
+        if pending:
+            raise SchemaNotCurrent(
+                f"the database schema is not current ({len(pending)} migration(s) pending): "
+                "run `sms-assistant migrate` (Postgres is never migrated implicitly)"
+            )
+        return []
+    path = sqlite_path(database_url)
+    if path is None:  # in-memory: nothing shared to guard
+        return upgrade(database_url, on_step=on_step)
+    ensure_sqlite_directory(database_url)
+    with _ensure_lock, open(path.parent / f".{path.name}.migrate.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return upgrade(database_url, on_step=on_step)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +24,11 @@ PENDING, SENDING, SENT, DELIVERED, FAILED, REFUSED = (
     "failed",
     "refused",
 )
-FINAL_STATES = (DELIVERED, FAILED, REFUSED)
+NOT_SENT = "not_sent"
+"""Nothing left the machine: no Twilio credentials are configured (local development)."""
+STATE_TEXT = {NOT_SENT: "not sent: no Twilio credentials"}
+"""How a state reads to a person, where its name alone would mislead."""
+FINAL_STATES = (DELIVERED, FAILED, REFUSED, NOT_SENT)
 
 
 @dataclass(frozen=True)
@@ -202,3 +206,23 @@ async def sent_since(session: AsyncSession, *, to_number: str, kind: str, since:
         .limit(1)
     )
     return (await session.execute(query)).first() is not None
+
+
+async def queued_for_user(
+    session: AsyncSession, *, user_id: int, after_id: int = 0, limit: int = 50
+) -> list[OutboxItem]:
+    """The user's outbox rows with an id above `after_id`, oldest first (what `chat` shows as
+    texts sent later: reminders, late replies)."""
+    query = (
+        select(OutboxItem)
+        .where(OutboxItem.user_id == user_id, OutboxItem.id > after_id)
+        .order_by(OutboxItem.id)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def highest_id(session: AsyncSession) -> int:
+    return int(
+        (await session.execute(select(func.coalesce(func.max(OutboxItem.id), 0)))).scalar_one()
+    )

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stores import reminders
 from stores.clock import Clock
 from stores.models import User, UserPreference
 from stores.settings import Settings
@@ -64,6 +65,8 @@ async def set_quiet_hours(
     row.quiet_start, row.quiet_end = f"{start:%H:%M}", f"{end:%H:%M}"
     row.updated_at = clock.now()
     await session.flush()
+    # What the old hours held is decided again under the new ones (turned off: it goes now).
+    await reminders.release_held(session, user_id=user_id, now=clock.now())
 
 
 async def set_timezone(session: AsyncSession, *, user: User, timezone: str, clock: Clock) -> None:

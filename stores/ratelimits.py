@@ -65,3 +65,39 @@ async def outbound_segments_since(
         )
     )
     return int((await session.execute(query)).scalar_one() or 0)
+
+
+async def oldest_inbound_since(
+    session: AsyncSession, *, seconds: float, clock: Clock, from_number: str
+) -> datetime | None:
+    """The earliest text from this number still inside the window (when it frees up)."""
+    query = select(func.min(InboxItem.received_at)).where(
+        InboxItem.from_number == from_number,
+        InboxItem.received_at > clock.now() - timedelta(seconds=seconds),
+    )
+    return _aware((await session.execute(query)).scalar_one_or_none())
+
+
+async def oldest_outbound_since(
+    session: AsyncSession, *, user_id: int, seconds: float, clock: Clock
+) -> datetime | None:
+    """The earliest text sent to the user still inside the window."""
+    query = (
+        select(func.min(Message.created_at))
+        .join(Conversation, Message.conversation_id == Conversation.id)
+        .where(
+            Conversation.user_id == user_id,
+            Message.direction == "outbound",
+            Message.created_at > clock.now() - timedelta(seconds=seconds),
+        )
+    )
+    return _aware((await session.execute(query)).scalar_one_or_none())
+
+
+def _aware(moment: datetime | str | None) -> datetime | None:
+    """SQLite returns aggregates of timestamp columns as naive values or text: make them UTC."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment

@@ -4,7 +4,7 @@ A claim is an UPDATE ... WHERE state = 'scheduled' AND due_at = <the due time we
 schedulers that read the same row only one changes it, on SQLite and Postgres alike. On Postgres
 the candidate rows are also read FOR UPDATE SKIP LOCKED, so schedulers pick different rows
 rather than queue behind each other. The claim, the outbox row and the next occurrence are
-written in one transaction (see api/scheduler.py): a crash leaves the reminder due, never lost
+written in one transaction (see messaging/scheduler.py): a crash leaves the reminder due, never lost
 and never sent twice (the outbox key is per occurrence).
 """
 
@@ -151,3 +151,20 @@ async def proactive_sent_times(
         if user_id is not None:
             found[user_id].append(created_at)
     return found
+
+
+async def release_held(session: AsyncSession, *, user_id: int, now: datetime) -> int:
+    """Make the user's held reminders (due later than their occurrence: quiet hours, the daily
+    cap) due again now, so the scheduler decides afresh under changed quiet hours."""
+    result = await session.execute(
+        update(Reminder)
+        .where(
+            Reminder.user_id == user_id,
+            Reminder.state == SCHEDULED,
+            Reminder.due_at > Reminder.occurs_at,
+            Reminder.due_at > now,
+        )
+        .values(due_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -60,14 +60,14 @@ def sqlite_url(tmp_path: Path, template_sqlite: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def _postgres_admin_url() -> str:
+def postgres_admin_url() -> str:
     return os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG_URL)
 
 
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A throwaway Postgres database for this test session, migrated to head."""
-    admin_url = _postgres_admin_url()
+    admin_url = postgres_admin_url()
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -157,6 +157,12 @@ def run(coro: object) -> object:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests (servers, subprocesses) first: with `-n` the long ones then overlap
+    instead of one of them running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 __all__ = ["ANN_PHONE", "AUTH_TOKEN", "BOB_PHONE", "PUBLIC_BASE_URL", "httpx", "make_settings"]

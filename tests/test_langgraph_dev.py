@@ -1,9 +1,11 @@
 """The official `langgraph dev` server (what LangGraph Studio talks to) runs the graph from
-langgraph.json: two turns on one thread, offline planner, a migrated temp SQLite database.
+langgraph.json: offline planner, a temp SQLite database that nobody migrated (the first run
+creates and migrates it, as on a fresh clone), every tool once, and the schemas Studio reads.
 
 The server runs from a temporary directory with a copy of langgraph.json whose paths point back
 at the repo. That keeps its `.langgraph_api/` state out of the developer's Studio sessions. It
-also keeps the developer's `.env` (which may configure an LLM) away from the test. `--no-reload`
+also keeps the developer's `.env` (which may configure an LLM) away from the test, and shows
+that a langgraph.json naming `.env` works where that file does not exist. `--no-reload`
 stops edits elsewhere in the tree from restarting the server mid-test. The server raises on
 blocking calls inside async nodes (blockbuster), so this test also guards against those.
 """
@@ -30,8 +32,8 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from stores.migrate import upgrade
 from tests.conftest import TEST_ENCRYPTION_KEY
+from tools import TOOLS_BY_NAME
 
 REPO = Path(__file__).resolve().parent.parent
 ASSISTANT = "sms_assistant"
@@ -81,10 +83,7 @@ def config_for(directory: Path) -> Path:
         path, _, attr = spec.partition(":")
         graphs[name] = f"{(REPO / path).resolve()}:{attr}"
     config["graphs"] = graphs
-    # A file-valued "env" would be read relative to the temp dir; never load the developer's
-    # .env here (test_langgraph_json_leaves_settings_to_the_environment covers the real file).
-    if isinstance(config.get("env"), str):
-        del config["env"]
+    # "env": ".env" stays relative: the server reads it from the temp dir, where there is none.
     target = directory / "langgraph.json"
     target.write_text(json.dumps(config, indent=2))
     return target
@@ -123,8 +122,7 @@ def langgraph_server(tmp_path: Path) -> Iterator[Server]:
 
     workdir = tmp_path / "studio"
     workdir.mkdir()
-    database = workdir / "data" / "assistant.db"
-    upgrade(f"sqlite:///{database}")
+    database = workdir / "data" / "assistant.db"  # not created: the first run must do it
     config = config_for(workdir)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
@@ -182,14 +180,21 @@ def langgraph_server(tmp_path: Path) -> Iterator[Server]:
         stop(process)
 
 
-def run_and_wait(client: httpx.Client, server: Server, thread_id: str, text: str) -> dict[str, Any]:
-    response = client.post(
-        f"/threads/{thread_id}/runs/wait",
-        json={
-            "assistant_id": ASSISTANT,
-            "input": {"messages": [{"role": "human", "content": text}]},
-        },
-    )
+def run_and_wait(
+    client: httpx.Client,
+    server: Server,
+    thread_id: str,
+    text: str = "",
+    *,
+    command: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One run: a new human text, or (command) the resume value for a paused run."""
+    body: dict[str, Any] = {"assistant_id": ASSISTANT}
+    if command is not None:
+        body["command"] = {"resume": command}
+    else:
+        body["input"] = {"messages": [{"role": "human", "content": text}]}
+    response = client.post(f"/threads/{thread_id}/runs/wait", json=body)
     assert response.status_code == 200, f"{response.status_code} {response.text}\n" + (
         server.log_tail()
     )
@@ -228,18 +233,97 @@ def test_studio_server_runs_two_turns_on_one_thread(langgraph_server: Server) ->
     assert interactions == [("offline", "ok"), ("offline", "ok")]
 
 
-def test_langgraph_json_leaves_settings_to_the_environment() -> None:
-    """`langgraph dev` copies an "env" file's values over the process environment.
+def tool_calls(values: dict[str, Any]) -> list[str]:
+    """The names of the tools this turn called (after its human message; older turns may have
+    been folded into the summary)."""
+    messages = values["messages"]
+    last_human = max(i for i, message in enumerate(messages) if message["type"] == "human")
+    return [
+        call["name"]
+        for message in messages[last_human:]
+        if message["type"] == "ai"
+        for call in message.get("tool_calls") or []
+    ]
 
-    A file-valued "env" therefore overrides the shell. `.env.example` would pin DATABASE_URL to
-    ./data/assistant.db even when .env or the shell names another database. Settings already
-    reads `.env` itself, with the environment taking precedence, exactly as the service does.
-    """
+
+EVERY_TOOL = [
+    ("help", "show_help", "note"),
+    ("what time is it in Tokyo?", "time_in", "in Tokyo"),
+    ("timezone Europe/Paris", "set_timezone", "Timezone set to Europe/Paris"),
+    ("I'm in Tokyo now", "set_timezone", "Timezone set to Asia/Tokyo"),
+    ("remind me to stretch in 10 minutes", "set_reminder", "stretch"),
+    ("every Monday at 9 remind me to water the plants", "set_reminder", "water the plants"),
+    ("what are my reminders?", "list_reminders", "Your reminders (2)"),
+    ("cancel the plants one", "cancel_reminder", "Cancelled: water the plants"),
+    ("note: gate code 4412", "save_note", "Saved note #1"),
+    ("notes", "list_notes", "gate code 4412"),
+    ("find gate", "find_notes", "gate code 4412"),
+    ("what was the gate code?", "search_notes", "4412"),
+    ("delete that note", "delete_that_note", ""),
+    ("note: bike lock 2231", "save_note", "Saved note"),
+    ("delete note 2", "delete_note", ""),
+    ("remember that Anna's birthday is June 3", "remember", "June 3"),
+    ("when is Anna's birthday?", "recall", "June 3"),
+    ("what do you know about me", "list_memories", "June 3"),
+    ("forget Anna's birthday", "forget", ""),
+    ("what does my lease say about rent?", "search_documents", ""),
+    ("add milk to my list", "add_todo", "milk"),
+    ("what's on my list", "list_todos", "milk"),
+    ("done milk", "complete_todo", "milk"),
+    ("clear done", "clear_done_todos", ""),
+    ("call me Sam", "set_name", "Sam"),
+    ("quiet hours 22-7", "set_quiet_hours", "22:00-07:00"),
+    ("whoami", "whoami", "Sam"),
+    ("delete all my notes", "delete_all_notes", "YES"),
+    ("forget everything", "forget_everything", "YES"),
+    ("delete my account", "delete_account", "YES"),
+]
+
+
+@pytest.mark.slow
+def test_studio_runs_every_tool_from_a_fresh_database(langgraph_server: Server) -> None:
+    """What a newcomer tries first, on a database nobody migrated: every tool, once."""
+    server = langgraph_server
+    called: list[str] = []
+    with httpx.Client(base_url=server.base_url, timeout=RUN_TIMEOUT_S) as client:
+        found = client.post("/assistants/search", json={"graph_id": ASSISTANT})
+        [assistant] = found.json()
+        schemas = client.get(f"/assistants/{assistant['assistant_id']}/schemas")
+        assert schemas.status_code == 200, schemas.text + "\n" + server.log_tail()
+        context = schemas.json()["context_schema"]
+        assert "phone" in context["properties"]  # what Studio may set; the seams are not there
+        assert not {"clock", "database", "chat_model"} & set(context["properties"])
+
+        thread_id = client.post("/threads", json={}).json()["thread_id"]
+        for text, tool, expected in EVERY_TOOL:
+            values = run_and_wait(client, server, thread_id, text)
+            tools = tool_calls(values)
+            assert tool in tools, f"{text!r} called {tools}, not {tool}: {values['reply']!r}"
+            reply = values["reply"]
+            if "__interrupt__" in values:  # asks first: Studio shows the question and resumes
+                [paused] = values["__interrupt__"]
+                reply = paused["value"]["question"]
+                answer = f"YES {paused['value']['code']}" if tool == "delete_all_notes" else "no"
+                resumed = run_and_wait(
+                    client, server, thread_id, command={"text": answer, "asked": paused["value"]}
+                )
+                assert ("Deleted all your notes" if answer != "no" else "Cancelled") in (
+                    resumed["reply"]
+                ), resumed["reply"]
+            assert expected in reply, f"{text!r} -> {reply!r}"
+            assert "internal error" not in reply.lower()
+            called += tools
+    assert set(called) == set(TOOLS_BY_NAME), set(TOOLS_BY_NAME) - set(called)
+    assert server.database.is_file()  # created and migrated by the first run, under DATABASE_URL
+    assert "BlockingError" not in server.log.read_text(errors="replace")
+
+
+def test_langgraph_json_reads_the_env_file_and_names_real_graphs() -> None:
+    """`langgraph dev` loads the "env" file into the server's environment (tracing switches
+    such as LANGSMITH_* are read from there, not through Settings); a missing file is no error
+    (the Studio tests above run without one). Its values win over the shell's: README says so."""
     config = load_config()
-    assert not isinstance(config.get("env"), str), (
-        "langgraph.json 'env' must not name a file: langgraph dev would let it override the "
-        "environment (DATABASE_URL, OPENAI_*); stores.settings.Settings already reads .env"
-    )
+    assert config.get("env") == ".env"
     for spec in config["graphs"].values():
         path = spec.partition(":")[0]
         assert (REPO / path).is_file(), f"langgraph.json graph file missing: {path}"

@@ -5,6 +5,7 @@ Places become IANA zones without a network, through the gazetteer in tools/place
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import time
 from typing import Any
@@ -21,6 +22,19 @@ from tools.places import zone_for
 MAX_NAME_CHARS = 60
 
 
+async def find_zone(place: str) -> str | None:
+    """zone_for() off the event loop: the first call scans the zone database on disk, and the
+    first ZoneInfo() of a zone reads its file (both blocking; `langgraph dev` rejects them)."""
+
+    def lookup() -> str | None:
+        zone = zone_for(place)
+        if zone is not None:
+            ZoneInfo(zone)  # cached by zoneinfo from now on, so later calls do no I/O
+        return zone
+
+    return await asyncio.to_thread(lookup)
+
+
 @tool
 async def set_timezone(place: str, runtime: ToolRuntime[Any, Any]) -> str:
     """Change the user's timezone (reminders and times use it).
@@ -28,7 +42,7 @@ async def set_timezone(place: str, runtime: ToolRuntime[Any, Any]) -> str:
     Args:
         place: a city or IANA zone, e.g. "Paris" or "Europe/Paris".
     """
-    zone = zone_for(place)
+    zone = await find_zone(place)
     if zone is None:
         return (
             f"I don't know the timezone for '{place.strip()}'. Try a big city nearby or a zone "
@@ -114,7 +128,7 @@ async def time_in(place: str, runtime: ToolRuntime[Any, Any]) -> str:
     Args:
         place: e.g. "Tokyo" or "America/Chicago".
     """
-    zone = zone_for(place)
+    zone = await find_zone(place)
     if zone is None:
         return f"I don't know the timezone for '{place.strip()}'. Try a big city nearby."
     now = context(runtime).clock.now().astimezone(ZoneInfo(zone))

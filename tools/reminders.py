@@ -32,6 +32,8 @@ def describe(reminder: Reminder) -> str:
     if reminder.rrule:
         local = reminder.occurs_at.astimezone(ZoneInfo(reminder.timezone))
         when = f"{describe_rrule(reminder.rrule)} at {clock_text(local)}, next {when}"
+    if reminder.due_at > reminder.occurs_at:  # held (late, quiet hours or the daily cap)
+        when += f", held until {moment_text(reminder.due_at, reminder.timezone)}"
     return f"#{reminder.number} {reminder.text} — {when}"
 
 
@@ -45,7 +47,8 @@ async def set_reminder(
         what: what to remind them of, e.g. "call mom".
         when: the time in the user's words, e.g. "tomorrow at 5pm", "in 10 minutes",
             "every Monday at 9", "Dec 3 at 14:00". Pass it as said; it is read in their zone.
-        urgent: true only if they asked for it to come even during their quiet hours.
+        urgent: true only if they called it urgent. A reminder always comes at the time they
+            named, quiet hours or not; urgent ones also ignore quiet hours when they are late.
     """
     what = " ".join(what.split()).strip(" .")
     if not what:
@@ -74,11 +77,8 @@ async def set_reminder(
         quiet = await preferences.quiet_hours(session, user_id=user["id"], settings=ctx.settings)
     reply = f"OK — {schedule.describe()}: {what}."
     local = schedule.first.astimezone(ZoneInfo(user["timezone"]))
-    if not urgent and quiet.contains(local):
-        reply += (
-            f" That's in your quiet hours ({quiet.text()}), so it will wait until "
-            f"{clock_text(quiet.end_after(local))} unless you ask for it as urgent."
-        )
+    if quiet.contains(local):  # their time wins; say so, since they may not expect a text then
+        reply += f" That's in your quiet hours ({quiet.text()}); it will still come then."
     return reply
 
 

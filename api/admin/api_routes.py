@@ -28,6 +28,7 @@ MAX_ID = 2**31 - 1  # ids are 32-bit on Postgres; bigger numbers would overflow 
 UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ConversationId = Annotated[int, Path(ge=1, le=MAX_ID)]
 UserFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Rows to skip (pagination).")]
 
 
 @router.get("/status")
@@ -42,9 +43,11 @@ async def admin_status(
 
 
 @router.get("/users")
-async def list_users(principal: AdminApiDep, database: DatabaseDep) -> list[schemas.UserOut]:
+async def list_users(
+    principal: AdminApiDep, database: DatabaseDep, limit: Limit = 500, offset: Offset = 0
+) -> list[schemas.UserOut]:
     async with database.session() as session:
-        return await service.list_users(session)
+        return await service.list_users(session, limit=limit, offset=offset)
 
 
 @router.post(
@@ -121,16 +124,18 @@ async def recent_runs(
     database: DatabaseDep,
     user_id: UserFilter = None,
     limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[schemas.RunOut]:
     async with database.session() as session:
-        return await service.recent_runs(session, user_id=user_id, limit=limit)
+        return await service.recent_runs(session, user_id=user_id, limit=limit, offset=offset)
 
 
 @router.get("/outbox")
 async def recent_outbox(
-    principal: AdminApiDep, database: DatabaseDep, limit: Limit = 50
+    principal: AdminApiDep, database: DatabaseDep, limit: Limit = 50, offset: Offset = 0
 ) -> list[schemas.OutboxOut]:
-    return await service.recent_outbox(database, limit=limit)
+    """The latest REST sends, decrypted, newest first."""
+    return await service.recent_outbox(database, limit=limit, offset=offset)
 
 
 @router.post(

@@ -9,9 +9,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
+from api.admin.display import local_time
 from api.admin.service import present_tables
 from stores.db import Database
 
@@ -75,13 +75,14 @@ async def _load_memories(database: Database, feature: Feature, user_id: int) -> 
     memories = importlib.import_module("stores.memories")
     async with database.session() as session:
         rows = await memories.list_memories(session, user_id=user_id, limit=50)
+        zone = await _timezone_of(session, user_id)
     feature.columns = ("text", "subject", "origin", "updated")
     feature.rows = [
         {
             "text": row.text,
             "subject": row.subject or "",
             "origin": row.origin,
-            "updated": _when(row.updated_at),
+            "updated": local_time(row.updated_at, zone),
         }
         for row in rows
     ]
@@ -92,12 +93,15 @@ async def _load_reminders(database: Database, feature: Feature, user_id: int) ->
     describe_rrule = importlib.import_module("stores.recurrence").describe_rrule
     async with database.session() as session:
         rows = await reminders.active_reminders(session, user_id=user_id)
-    feature.columns = ("number", "text", "next", "repeats", "urgent")
+    feature.columns = ("number", "text", "next", "held until", "repeats", "urgent")
     feature.rows = [
         {
             "number": f"#{row.number}",
             "text": row.text,
-            "next": _when(row.occurs_at),
+            "next": local_time(row.occurs_at, row.timezone),
+            "held until": local_time(row.due_at, row.timezone)
+            if row.due_at > row.occurs_at
+            else "",
             "repeats": describe_rrule(row.rrule) if row.rrule else "",
             "urgent": "yes" if row.urgent else "",
         }
@@ -105,5 +109,8 @@ async def _load_reminders(database: Database, feature: Feature, user_id: int) ->
     ]
 
 
-def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else ""
+async def _timezone_of(session: Any, user_id: int) -> str | None:
+    from stores.models import User
+
+    user = await session.get(User, user_id)
+    return user.timezone if user is not None else None

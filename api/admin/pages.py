@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,6 +40,7 @@ from api.admin.auth import (
     token_matches,
 )
 from api.admin.deps import refuse_revoked
+from api.admin.display import local_time
 from api.admin.features import optional_features
 from api.admin.hardening import revoke_session
 from api.admin.responses import AdminError
@@ -55,6 +57,32 @@ def _timezones() -> list[str]:
 
 
 TEMPLATES.env.globals["timezones"] = _timezones
+TEMPLATES.env.filters["local"] = local_time
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Which slice of a long list a page shows (?page=N, 1-based), and whether more follow."""
+
+    page: int
+    size: int = service.PAGE_SIZE
+    has_next: bool = False
+
+    @classmethod
+    def of(cls, request: Request, size: int = service.PAGE_SIZE) -> Pager:
+        raw = request.query_params.get("page", "1")
+        page = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+        return cls(page=page, size=size)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+    def cut(self, rows: list[Any]) -> tuple[list[Any], Pager]:
+        """Rows fetched with limit size + 1: this page's rows, and whether a next page exists."""
+        return rows[: self.size], replace(self, has_next=len(rows) > self.size)
+
+
 LOGIN_COOKIE = "sms_admin_login"
 NOTICES = {
     "user_added": "User added.",
@@ -246,14 +274,17 @@ async def _users_page(
     status_code: int = 200,
     **context: Any,
 ) -> Response:
+    pager = Pager.of(request)
     async with database.session() as db:
-        users = await service.list_users(db)
+        users = await service.list_users(db, limit=pager.size + 1, offset=pager.offset)
+    users, pager = pager.cut(users)
     return render(
         request,
         "users.html",
         session,
         status_code,
         users=users,
+        pager=pager,
         default_timezone=settings.default_timezone,
         **context,
     )
@@ -336,22 +367,36 @@ async def user_page(
         user = service.user_out(await service.get_user(db, user_id))
         conversations = await service.list_conversations(db, user_id=user_id)
         threads = [
-            (c, await service.conversation_messages(db, c.id, limit=30)) for c in conversations
+            (c, await service.conversation_messages(db, c.id, limit=USER_PAGE_MESSAGES))
+            for c in conversations
         ]
-        runs = await service.recent_runs(db, user_id=user_id, limit=20)
+        runs = await service.recent_runs(db, user_id=user_id, limit=USER_PAGE_RUNS)
     features = await optional_features(database, user_id=user_id)
     return render(
         request, "user.html", session, user=user, threads=threads, runs=runs, features=features
     )
 
 
+USER_PAGE_MESSAGES = 20
+USER_PAGE_RUNS = 10
+"""The user page shows the latest few; the runs page (?user_id=) pages through the rest."""
+
+
 @router.get("/conversations")
 async def conversations_page(request: Request, session: PageDep, database: DatabaseDep) -> Response:
     async with database.session() as db:
         conversations = await service.list_conversations(db, limit=200)
-    outbox = await service.recent_outbox(database, limit=30)
+    pager = Pager.of(request, size=30)
+    outbox, pager = pager.cut(
+        await service.recent_outbox(database, limit=pager.size + 1, offset=pager.offset)
+    )
     return render(
-        request, "conversations.html", session, conversations=conversations, outbox=outbox
+        request,
+        "conversations.html",
+        session,
+        conversations=conversations,
+        outbox=outbox,
+        pager=pager,
     )
 
 
@@ -366,9 +411,16 @@ async def conversation_page(
 
 @router.get("/runs")
 async def runs_page(request: Request, session: PageDep, database: DatabaseDep) -> Response:
+    pager = Pager.of(request)
+    raw_user = request.query_params.get("user_id", "")
+    user_id = int(raw_user) if raw_user.isdigit() and 0 < int(raw_user) < 2**31 else None
     async with database.session() as db:
-        runs = await service.recent_runs(db, limit=100)
-    return render(request, "runs.html", session, runs=runs)
+        runs = await service.recent_runs(
+            db, user_id=user_id, limit=pager.size + 1, offset=pager.offset
+        )
+        user = service.user_out(await service.get_user(db, user_id)) if user_id else None
+    runs, pager = pager.cut(runs)
+    return render(request, "runs.html", session, runs=runs, pager=pager, user=user)
 
 
 @router.get("/simulator")
@@ -382,10 +434,17 @@ async def simulator_page(request: Request, session: PageDep, database: DatabaseD
 
 @router.get("/data")
 async def data_page(request: Request, session: PageDep, database: DatabaseDep) -> Response:
+    pager = Pager.of(request)
+    async with database.session() as db:
+        people, pager = pager.cut(
+            await service.people_data(db, limit=pager.size + 1, offset=pager.offset)
+        )
     return render(
         request,
         "data.html",
         session,
+        people=people,
+        pager=pager,
         features=await optional_features(database),
         tables=await service.table_report(database),
     )

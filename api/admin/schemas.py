@@ -62,6 +62,8 @@ class MessageOut(BaseModel):
 class RunOut(BaseModel):
     id: int
     user_id: int | None
+    user_name: str | None = Field(default=None, description="Whom the run was for.")
+    timezone: str | None = Field(default=None, description="Their timezone (for display).")
     conversation_id: int | None
     message_sid: str | None
     planner: str
@@ -78,13 +80,32 @@ class OutboxOut(BaseModel):
     id: int
     kind: str
     to_number: str
-    body: str
-    state: str
+    user_id: int | None
+    user_name: str | None = Field(description="The recipient, when they are a registered user.")
+    timezone: str | None = Field(description="The recipient's timezone (for display).")
+    body: str = Field(description="The text as sent (decrypted).")
+    state: str = Field(
+        description="pending, sending, sent, delivered, failed, refused, or not_sent (no Twilio "
+        "credentials: nothing left the machine)."
+    )
+    state_text: str = Field(description="The state as a person should read it.")
     attempts: int
     twilio_sid: str | None
     twilio_status: str | None
     error_code: int | None
     created_at: datetime
+
+
+class PersonData(BaseModel):
+    """What the assistant keeps for one person: reminders and memories at a glance."""
+
+    user_id: int
+    name: str
+    timezone: str
+    reminders: int = Field(description="Scheduled reminders.")
+    next_reminder_at: datetime | None
+    held: int = Field(description="Reminders waiting past their time (quiet hours, daily cap).")
+    memories: int = Field(description="Current (not superseded) memories.")
 
 
 class TableInfo(BaseModel):

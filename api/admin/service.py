@@ -9,16 +9,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import column, func, inspect, select, table, text
+from sqlalchemy import case, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.admin import schemas
 from api.admin.responses import AdminError
 from messaging import metrics
-from stores import interactions, messages, users
+from stores import messages, outbox, users
 from stores.clock import Clock
 from stores.db import Database
-from stores.models import Conversation, Message, User
+from stores.models import (
+    Conversation,
+    Interaction,
+    Memory,
+    Message,
+    OutboxItem,
+    Reminder,
+    User,
+)
 from stores.phones import InvalidPhoneNumber, normalise_phone
 from stores.settings import Settings
 
@@ -37,21 +45,6 @@ KNOWN_TABLES = (
     "kb_chunks",
 )
 """What the admin reports on; tables that later issues add show up as present once migrated."""
-
-OUTBOX = table(
-    "outbox",
-    column("id"),
-    column("kind"),
-    column("to_number"),
-    column("body"),
-    column("state"),
-    column("attempts"),
-    column("twilio_sid"),
-    column("twilio_status"),
-    column("error_code"),
-    column("created_at"),
-)
-"""A bare table, so the admin reads the outbox without depending on the rest of its model."""
 
 
 def user_out(user: User) -> schemas.UserOut:
@@ -103,8 +96,13 @@ async def table_report(database: Database) -> list[schemas.TableInfo]:
     return report
 
 
-async def list_users(session: AsyncSession) -> list[schemas.UserOut]:
-    return [user_out(user) for user in await users.list_users(session)]
+async def list_users(
+    session: AsyncSession, *, limit: int | None = None, offset: int = 0
+) -> list[schemas.UserOut]:
+    query = select(User).order_by(User.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [user_out(user) for user in (await session.execute(query)).scalars()]
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:
@@ -209,24 +207,114 @@ async def conversation_messages(
     return [schemas.MessageOut.model_validate(row, from_attributes=True) for row in rows]
 
 
+PAGE_SIZE = 50
+"""Rows per page in the admin's long lists (runs, users, the outbox)."""
+
+
 async def recent_runs(
-    session: AsyncSession, *, user_id: int | None = None, limit: int = 50
+    session: AsyncSession, *, user_id: int | None = None, limit: int = 50, offset: int = 0
 ) -> list[schemas.RunOut]:
-    rows = await interactions.recent_interactions(session, user_id=user_id, limit=limit)
-    return [schemas.RunOut.model_validate(row, from_attributes=True) for row in rows]
+    """Newest first, each with the name and timezone of whom it was for."""
+    query = (
+        select(Interaction, User.name, User.timezone)
+        .outerjoin(User, Interaction.user_id == User.id)
+        .order_by(Interaction.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if user_id is not None:
+        query = query.where(Interaction.user_id == user_id)
+    return [
+        schemas.RunOut.model_validate(run, from_attributes=True).model_copy(
+            update={"user_name": name, "timezone": zone}
+        )
+        for run, name, zone in (await session.execute(query)).all()
+    ]
 
 
 async def recent_outbox(
-    database: Database, *, to_number: str | None = None, limit: int = 50
+    database: Database,
+    *,
+    to_number: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> list[schemas.OutboxOut]:
-    if "outbox" not in await present_tables(database):
-        return []
-    query = select(OUTBOX).order_by(OUTBOX.c.id.desc()).limit(limit)
+    """Newest first, decrypted (an operator reads what was sent, never ciphertext), with the
+    recipient's name and timezone and a state a person reads correctly."""
+    query = (
+        select(OutboxItem, User.name, User.timezone)
+        .outerjoin(User, OutboxItem.user_id == User.id)
+        .order_by(OutboxItem.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     if to_number is not None:
-        query = query.where(OUTBOX.c.to_number == to_number)
+        query = query.where(OutboxItem.to_number == to_number)
     async with database.session() as session:
-        rows = (await session.execute(query)).mappings().all()
+        rows = (await session.execute(query)).all()
     return [
-        schemas.OutboxOut.model_validate({**row, "created_at": _aware(row["created_at"])})
-        for row in rows
+        schemas.OutboxOut(
+            id=item.id,
+            kind=item.kind,
+            to_number=item.to_number,
+            user_id=item.user_id,
+            user_name=name,
+            timezone=zone,
+            body=item.body,
+            state=item.state,
+            state_text=outbox.STATE_TEXT.get(item.state, item.state),
+            attempts=item.attempts,
+            twilio_sid=item.twilio_sid,
+            twilio_status=item.twilio_status,
+            error_code=item.error_code,
+            created_at=item.created_at,
+        )
+        for item, name, zone in rows
+    ]
+
+
+async def people_data(
+    session: AsyncSession, *, limit: int = PAGE_SIZE, offset: int = 0
+) -> list[schemas.PersonData]:
+    """Per user: their scheduled reminders (how many, the next one, how many held) and current
+    memories, for the data page; only people who have any."""
+    reminders = (
+        select(
+            Reminder.user_id.label("user_id"),
+            func.count(Reminder.id).label("reminders"),
+            func.min(Reminder.occurs_at).label("next_at"),
+            func.sum(case((Reminder.due_at > Reminder.occurs_at, 1), else_=0)).label("held"),
+        )
+        .where(Reminder.state == "scheduled")
+        .group_by(Reminder.user_id)
+        .subquery()
+    )
+    memories = (
+        select(Memory.user_id.label("user_id"), func.count(Memory.id).label("memories"))
+        .where(Memory.superseded_by_id.is_(None))
+        .group_by(Memory.user_id)
+        .subquery()
+    )
+    query = (
+        select(
+            User, reminders.c.reminders, reminders.c.next_at, reminders.c.held, memories.c.memories
+        )
+        .outerjoin(reminders, reminders.c.user_id == User.id)
+        .outerjoin(memories, memories.c.user_id == User.id)
+        .where((reminders.c.reminders > 0) | (memories.c.memories > 0))
+        .order_by(User.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        schemas.PersonData(
+            user_id=user.id,
+            name=user.name,
+            timezone=user.timezone,
+            reminders=int(count or 0),
+            next_reminder_at=_aware(next_at),
+            held=int(held or 0),
+            memories=int(facts or 0),
+        )
+        for user, count, next_at, held, facts in (await session.execute(query)).all()
     ]

@@ -11,7 +11,6 @@ blocked senders), and outbox rows not already shown as a message.
 
 from __future__ import annotations
 
-import secrets
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,17 +18,17 @@ from urllib.parse import urlencode
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import inspect, select, table
-from sqlalchemy.sql import column
+from sqlalchemy import select
 
 from api.admin import schemas
 from api.admin.responses import AdminError
-from api.admin.service import _aware, check_phone, present_tables
+from api.admin.service import _aware, check_phone
 from api.signature import sign
+from messaging.limits import operator_sid
 from messaging.logs import request_id_var
-from stores import users
+from stores import outbox, users
 from stores.db import Database
-from stores.models import Conversation, InboxItem, Message
+from stores.models import Conversation, InboxItem, Message, OutboxItem
 from stores.settings import Settings
 
 WEBHOOK_PATH = "/twilio/sms"
@@ -40,7 +39,8 @@ WEBHOOK_TIMEOUT_SECONDS = 30.0
 
 
 def new_message_sid() -> str:
-    return "SM" + secrets.token_hex(16)
+    """Marked as the operator's own (not rate-limited in development: messaging.limits)."""
+    return operator_sid("SMsim")
 
 
 async def send_text(
@@ -135,7 +135,7 @@ async def thread(database: Database, settings: Settings, raw_phone: str) -> sche
                         f"message-{message.id}",
                         message.direction,
                         message.body,
-                        message.status,
+                        outbox.STATE_TEXT.get(message.status, message.status),
                         message.created_at,
                         rank,
                     )
@@ -183,21 +183,25 @@ async def thread(database: Database, settings: Settings, raw_phone: str) -> sche
 
 
 async def _outbox_rows(database: Database, phone: str) -> list[dict[str, object]]:
-    """Outbox rows to this number, with whichever link columns this schema has."""
-    if "outbox" not in await present_tables(database):
-        return []
-    async with database.engine.connect() as connection:
-        names = await connection.run_sync(
-            lambda sync: {c["name"] for c in inspect(sync).get_columns("outbox")}
-        )
-    wanted = ["id", "body", "state", "twilio_status", "created_at", "to_number"]
-    wanted += [name for name in ("message_id", "inbox_id", "twilio_sid") if name in names]
-    outbox = table("outbox", *(column(name) for name in wanted))
+    """Outbox rows to this number, decrypted (through the model: never ciphertext)."""
     query = (
-        select(outbox)
-        .where(outbox.c.to_number == phone)
-        .order_by(outbox.c.id.desc())
+        select(OutboxItem)
+        .where(OutboxItem.to_number == phone)
+        .order_by(OutboxItem.id.desc())
         .limit(THREAD_LIMIT)
     )
     async with database.session() as session:
-        return [dict(row) for row in (await session.execute(query)).mappings()]
+        rows = (await session.execute(query)).scalars().all()
+    return [
+        {
+            "id": row.id,
+            "body": row.body,
+            "state": outbox.STATE_TEXT.get(row.state, row.state),
+            "twilio_status": row.twilio_status,
+            "created_at": row.created_at,
+            "message_id": row.message_id,
+            "inbox_id": row.inbox_id,
+            "twilio_sid": row.twilio_sid,
+        }
+        for row in rows
+    ]

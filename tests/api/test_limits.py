@@ -48,7 +48,7 @@ async def test_the_daily_limit_holds_across_two_app_processes(request, clock, va
                 answers.append(await send(harness, "hi"))
                 clock.advance(timedelta(minutes=5))
     assert all(a for a in answers[:4])
-    assert answers[4] == [RATE_NOTICE]
+    assert answers[4] == [RATE_NOTICE.format(at="12:01 PM tomorrow")]  # oldest + 24 h, UTC
     assert answers[5] == []
 
 
@@ -58,7 +58,7 @@ async def test_the_daily_segment_cap_stops_replies_with_one_notice(sqlite_url, c
         assert await send(harness, "hi") != []
         assert await send(harness, "thanks") != []
         assert await send(harness, "hello") != []
-        assert await send(harness, "help me") == [COST_NOTICE]
+        assert await send(harness, "help me") == [COST_NOTICE.format(at="12:01 PM tomorrow")]
         assert await send(harness, "hi") == []
         clock.advance(timedelta(hours=25))
         assert await send(harness, "hi") != []

@@ -93,10 +93,18 @@ def test_search_remove_and_rebuild(kb_cli, tmp_path, sqlite_url, clock):
     assert kb_cli("kb", "add", str(tmp_path / "mine.txt"), "--user", ANN_PHONE).exit_code == 0
     assert kb_cli("kb", "add", str(tmp_path / "rules.txt"), "--shared").exit_code == 0
 
-    shared_only = kb_cli("kb", "search", "tulip")
+    shared_only = kb_cli("kb", "search", "tulip", "--min-score", "0")
     assert "rules.txt  [shared]" in shared_only.output and "mine.txt" not in shared_only.output
-    both = kb_cli("kb", "search", "tulip bulbs", "--user", ANN_PHONE)
+    assert kb_cli("kb", "search", "tulip", "--shared", "--min-score", "0").output == (
+        shared_only.output
+    )
+    both = kb_cli("kb", "search", "tulip bulbs", "--user", ANN_PHONE, "--min-score", "0")
     assert both.output.index("mine.txt") < both.output.index("rules.txt")
+    scores = [float(line.split()[0]) for line in both.output.splitlines() if "  [" in line]
+    assert scores and all(0.0 <= score <= 1.0 for score in scores)
+    unrelated = kb_cli("kb", "search", "quarterly invoice reconciliation", "--min-score", "0.9")
+    assert unrelated.exit_code == 0
+    assert unrelated.output.startswith("nothing similar enough: no passage reaches 0.90")
 
     rebuilt = kb_cli("index", "rebuild")
     assert rebuilt.exit_code == 0 and "rebuilt 2 index(es)" in rebuilt.output
@@ -117,6 +125,8 @@ def test_search_remove_and_rebuild(kb_cli, tmp_path, sqlite_url, clock):
         (["kb", "add", "missing.txt", "--user", "+14155550199"], "is not registered"),
         (["kb", "add", "/no/such/dir/x.md", "--shared"], "no such file or directory"),
         (["kb", "search", "  "], "the query is empty"),
+        (["kb", "search", "x", "--user", "+14155550199", "--shared"], "not both"),
+        (["kb", "search", "x", "--min-score", "1.5"], "--min-score"),
     ],
 )
 def test_bad_input_gets_a_clear_error(kb_cli, args, message):
@@ -149,3 +159,8 @@ def test_the_real_command_with_the_real_model(sqlite_url, tmp_path):
     found = command("kb", "search", "can I keep a cat in the flat?")
     assert found.returncode == 0, found.stderr
     assert found.stdout.splitlines()[0].endswith("lease.pdf  [shared]")
+    assert 0.3 <= float(found.stdout.split()[0]) <= 1.0  # above the assistant's threshold
+    # Unrelated: the real model scores it below RAG_MIN_SCORE, so nothing is shown.
+    unrelated = command("kb", "search", "the offside rule in ice hockey")
+    assert unrelated.returncode == 0, unrelated.stderr
+    assert unrelated.stdout.startswith("nothing similar enough"), unrelated.stdout

@@ -67,11 +67,13 @@ async def test_an_ambiguous_time_gets_a_question_and_no_reminder(database, clock
         assert await reminders.active_reminders(session, user_id=ann.id) == []
 
 
-async def test_a_reminder_inside_quiet_hours_says_it_will_wait(database, clock, ann):
+async def test_a_reminder_inside_quiet_hours_says_it_will_still_come(database, clock, ann):
     reply = await say("remind me to stretch tomorrow at 11pm", ann, database, clock)
-    assert "quiet hours (22:00-07:00)" in reply and "7:00 AM" in reply
-    urgent = await say("urgent: remind me to call the vet at 11pm", ann, database, clock)
-    assert "quiet hours" not in urgent
+    assert reply == (
+        "OK — Thu Nov 26, 11:00 PM (America/New_York): stretch. "
+        "That's in your quiet hours (22:00-07:00); it will still come then."
+    )
+    assert "quiet hours" not in await say("remind me to call mom at 5pm", ann, database, clock)
 
 
 async def test_todos_add_list_done_clear(database, clock, ann):

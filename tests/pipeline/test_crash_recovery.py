@@ -84,7 +84,7 @@ def test_a_turn_killed_mid_way_is_answered_exactly_once_after_restart(
 
         server, url = start_server(env, tmp_path, log)  # the same data, a new process
         try:
-            wait_until(lambda: settled(sqlite_url, 1), 30, "the reply to be sent")
+            wait_until(lambda: settled(sqlite_url, 1), 90, "the reply to be sent")  # a cap
         finally:
             server.stop()
     assert fake_twilio_api.bodies_to(ANN_PHONE) == ["Saved note #1: buy milk"], server.output()

@@ -14,6 +14,7 @@ from stores.db import Database
 from stores.models import Message, OutboxItem, Reminder
 from tests.conftest import make_settings
 from tests.helpers import add_user
+from tools.reminders import describe
 
 ANN = "+14155550123"
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # 10:00 in New York
@@ -91,20 +92,56 @@ async def test_a_weekly_reminder_moves_to_next_week_at_the_same_local_time_acros
     assert len({item.idempotency_key for item in await sent(db)}) == 2
 
 
-async def test_quiet_hours_hold_a_reminder_until_they_end_unless_urgent(db, clock, ann):
+async def test_a_reminder_comes_at_the_time_named_even_inside_quiet_hours(db, clock, ann):
     late = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)  # 23:00 in New York
-    held = await remind(db, clock, ann, "stretch", late)
-    urgent = await remind(db, clock, ann, "take the pill", late, urgent=True)
+    one_off = await remind(db, clock, ann, "stretch", late)
+    weekly = await remind(
+        db, clock, ann, "bins out", late,
+        rrule="FREQ=WEEKLY;BYDAY=WE", start_local=datetime(2026, 11, 25, 23, 0),
+    )  # fmt: skip
     clock.set(late)
+    assert await scheduler_for(db, clock).fire_due() == 2
+    assert sorted(item.body.split(".")[0] for item in await sent(db)) == [
+        "Reminder: bins out",
+        "Reminder: stretch",
+    ]
+    assert (await reminder(db, one_off.id)).state == reminders.SENT
+    assert (await reminder(db, weekly.id)).occurs_at == late + timedelta(days=7)
+
+
+async def test_a_late_reminder_waits_out_quiet_hours_unless_urgent(db, clock, ann):
+    """Late after downtime, a text is the assistant's own doing: it waits for the morning."""
+    due = datetime(2026, 11, 26, 2, 30, tzinfo=UTC)  # 21:30 in New York
+    held = await remind(db, clock, ann, "stretch", due)
+    urgent = await remind(db, clock, ann, "take the pill", due, urgent=True)
+    clock.set(due + timedelta(hours=2))  # 23:30: back up, inside quiet hours
     scheduler = scheduler_for(db, clock)
     await scheduler.fire_due()
-    assert [item.body.split(".")[0] for item in await sent(db)] == ["Reminder: take the pill"]
+    assert [item.body.split(" (")[0] for item in await sent(db)] == ["Reminder: take the pill"]
     waiting = await reminder(db, held.id)
     assert waiting.due_at == datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # 07:00 local
+    assert describe(waiting).endswith("held until Thu Nov 26, 7:00 AM (America/New_York)")
     clock.set(waiting.due_at)
     await scheduler.fire_due()
     assert (await sent(db))[-1].body.startswith("Reminder: stretch (held for your quiet hours).")
     assert urgent.id != held.id
+
+
+async def test_changing_quiet_hours_releases_what_they_held(db, clock, ann):
+    due = datetime(2026, 11, 26, 2, 30, tzinfo=UTC)  # 21:30 in New York
+    held = await remind(db, clock, ann, "stretch", due)
+    clock.set(due + timedelta(hours=2))
+    scheduler = scheduler_for(db, clock)
+    await scheduler.fire_due()
+    assert await sent(db) == []
+    async with db.session() as session:  # quiet hours off
+        midnight = datetime(2000, 1, 1, 0).time()
+        await preferences.set_quiet_hours(
+            session, user_id=ann.id, start=midnight, end=midnight, clock=clock
+        )
+    assert (await reminder(db, held.id)).due_at == clock.now()  # due again, not at 07:00
+    assert await scheduler.fire_due() == 1
+    assert (await sent(db))[0].body.startswith("Reminder: stretch")
 
 
 async def test_quiet_hours_are_per_user(db, clock, ann):

@@ -271,6 +271,8 @@ EVERY_TOOL = [
     ("what's on my list", "list_todos", "milk"),
     ("done milk", "complete_todo", "milk"),
     ("clear done", "clear_done_todos", ""),
+    ("add eggs to my list", "add_todo", "eggs"),
+    ("remove eggs from my list", "remove_todo", "eggs"),
     ("call me Sam", "set_name", "Sam"),
     ("quiet hours 22-7", "set_quiet_hours", "22:00-07:00"),
     ("whoami", "whoami", "Sam"),

@@ -4,7 +4,8 @@ gets its own state, "not sent: no Twilio credentials", no SID, and is never coun
 from sqlalchemy import select
 
 from messaging.metrics import REGISTRY
-from messaging.sender import LogTransport, OutboxSender
+from messaging.sender import OutboxSender
+from messaging.transport import LogTransport
 from stores import messages, outbox, users
 from stores.db import Database
 from stores.models import Message, OutboxItem

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from stores.migrate import upgrade
-from tests.conftest import _postgres_admin_url
+from tests.conftest import postgres_admin_url
 from tests.pipeline.processes import Process, base_env, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -22,7 +22,7 @@ WORKERS = 3
 @pytest.fixture
 def fresh_postgres_url() -> Iterator[str]:
     """A new database migrated to head, with no checkpointer tables yet."""
-    admin_url = _postgres_admin_url()
+    admin_url = postgres_admin_url()
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:

@@ -13,6 +13,8 @@ from tests.conftest import ANN_PHONE, AUTH_TOKEN, make_settings
 from tests.helpers import add_user, post_signed, twilio_form
 
 CANARY = "quokka-7731-canary"
+NAME_CANARY = "Quokkazorbit"
+"""A name as people give one (letters only: a name with digits is not taken as a name)."""
 
 
 async def _count(database, model) -> int:
@@ -29,7 +31,7 @@ async def test_a_canary_texted_through_every_feature_is_nowhere_on_disk(sqlite_u
             f"remember that my locker is {CANARY}",
             f"add {CANARY} to my list",
             f"remind me to feed the {CANARY} tomorrow at 5pm",
-            f"call me {CANARY}",
+            f"call me {NAME_CANARY}",
             *(f"note: {CANARY} and some more words to fill the history {i}" for i in range(12)),
         ]
         for text in texts:
@@ -47,9 +49,11 @@ async def test_a_canary_texted_through_every_feature_is_nowhere_on_disk(sqlite_u
             assert await _count(harness.database, model) >= 1, model.__name__
         async with harness.database.session() as session:
             name = (await session.execute(select(User.name))).scalar_one()
-        assert CANARY in name.lower()
+        assert name == NAME_CANARY
         data = Path(sqlite_path(sqlite_url)).parent
         files = [p for p in data.rglob("*") if p.is_file()]
         assert any(p.name.endswith("-wal") for p in files)
         for file in files:
-            assert CANARY.encode() not in file.read_bytes().lower(), file
+            content = file.read_bytes().lower()
+            assert CANARY.encode() not in content, file
+            assert NAME_CANARY.lower().encode() not in content, file

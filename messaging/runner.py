@@ -251,9 +251,7 @@ class TurnRunner:
             turn_ids = [m.id for m in values.get("messages", []) if isinstance(m, HumanMessage)]
             if turn_ids and turn_ids[-1] == row.message_sid:
                 log.info("resuming MessageSid=%s from its checkpoint", row.message_sid)
-                if snapshot.next:
-                    return await self.graph.ainvoke(None, config, context=context)
-                return values
+                return await self.graph.resume(config, context=context)
         cancelled = ""
         asked = await approvals.pending(self.graph, config)
         if asked is not None:

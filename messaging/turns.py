@@ -42,6 +42,20 @@ class PhasedGraph:
     async def aget_state(self, config: Any) -> StateSnapshot:
         return await self.compiled.aget_state(config)
 
+    async def resume(self, config: Any, *, context: Any) -> Any:
+        """Finish a turn an earlier attempt left in its checkpoint. A turn saved right after its
+        tools must plan again even when the checkpoint schedules nothing (its pending writes
+        may not have reached the database before the process died): the tools' messages are
+        there, so planning on from them answers the text without running a tool twice."""
+        snapshot = await self.compiled.aget_state(config)
+        values = snapshot.values or {}
+        if not snapshot.next and _stopped_after_tools(values):
+            await self.compiled.aupdate_state(config, None, as_node=CHECKPOINT_AFTER[0])
+            snapshot = await self.compiled.aget_state(config)
+        if snapshot.next:
+            return await self.ainvoke(None, config, context=context)
+        return values
+
     async def ainvoke(self, value: Any, config: Any, *, context: Any) -> Any:
         # The phases run inside one runnable, so callbacks and traces see one run per turn
         # (the turn metrics count root runs: messaging.turn_metrics).

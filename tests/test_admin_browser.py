@@ -93,12 +93,16 @@ def browser(tmp_path: Path) -> Iterator[object]:
 
 
 def outbound_texts(driver) -> list[str]:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    return [
-        item.text.rsplit("\n", 1)[0]
-        for item in driver.find_elements(By.CSS_SELECTOR, "[data-sim-thread] li.outbound")
-    ]
+    try:
+        return [
+            item.text.rsplit("\n", 1)[0]
+            for item in driver.find_elements(By.CSS_SELECTOR, "[data-sim-thread] li.outbound")
+        ]
+    except StaleElementReferenceException:  # the thread re-rendered while being read
+        return []  # callers poll: the next look sees the new list
 
 
 def wait_for(predicate, timeout: float, what: str, server: Server) -> None:

@@ -126,6 +126,17 @@ _ADD = re.compile(r"^add (?P<item>.+?) to my (?:list|todos?)$", re.I)
 _REMEMBER = re.compile(r"^remember (?:that )?(?P<fact>.+)$", re.I)
 
 
+def _knowledge_passage(messages: list[dict[str, Any]]) -> str:
+    """The first knowledge-base passage the prompt carries ("[source] text" lines)."""
+    for message in messages:
+        content = str(message.get("content") or "") if message["role"] == "system" else ""
+        if "knowledge base" in content:
+            for line in content.splitlines():
+                if line.startswith("[") and "] " in line:
+                    return line.split("] ", 1)[1]
+    return ""
+
+
 class TinyBrain:
     """What a small tool-using model does with a text (when tools are offered at all)."""
 
@@ -143,6 +154,9 @@ class TinyBrain:
             return text_reply(" ".join(reversed(results)))
         text = _last_user_text(messages).strip()
         call_id = f"call_{call_number}"
+        passage = _knowledge_passage(messages)
+        if passage and text.endswith("?"):
+            return text_reply(f"From your documents: {passage}")
         if tools_offered:
             lowered = text.lower()
             if lowered.startswith("note:"):
@@ -178,6 +192,8 @@ class FakeOpenAI:
     """What fact extraction answers."""
     extraction_gate: threading.Event | None = None
     """When set, extraction answers only once this event is set (a hanging extraction)."""
+    failure: tuple[int, str] | None = None
+    """Answer every planning call with this (status, message), like a server in trouble."""
     reasoning_model: bool = False
     """In "openai" mode: refuse `max_tokens`, as OpenAI's o-series and gpt-5 models do."""
     brain: TinyBrain = field(default_factory=TinyBrain)
@@ -210,6 +226,10 @@ class FakeOpenAI:
             error = {"message": refusal.message, "type": "invalid_request_error", "code": None}
             return JSONResponse({"error": error}, status_code=refusal.status)
         kind = _kind(body)
+        if self.failure is not None and kind == "plan":
+            status, text = self.failure
+            error = {"message": text, "type": "server_error", "code": status}
+            return JSONResponse({"error": error}, status_code=status)
         if kind == "extract":
             self.extractions += 1
             if self.extraction_gate is not None:

@@ -142,6 +142,10 @@ class Context:
     memory_min_score: float = FROM_SETTINGS
     rag_top_k: int = FROM_SETTINGS
     rag_min_score: float = FROM_SETTINGS
+    turn_deadline: float | None = None
+    """time.monotonic() after which no model call starts (the runner sets it); None: no budget."""
+    llm_relevant_tools_only: bool = FROM_SETTINGS
+    """Offer the model only the tools relevant to the text (small models)."""
     history_token_budget: int = FROM_SETTINGS
     """Past this many (estimated) tokens of history, summarize folds the oldest turns."""
 
@@ -166,4 +170,5 @@ _FROM_SETTINGS = (
     "rag_top_k",
     "rag_min_score",
     "history_token_budget",
+    "llm_relevant_tools_only",
 )

@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from graph import prompts
+from graph.reply_text import unescape
 from stores.memories import MAX_FACT_CHARS
 
 MAX_FACTS_PER_TURN = 5
@@ -71,4 +72,4 @@ async def extract_facts(
     response = await model.ainvoke(
         [SystemMessage(prompts.EXTRACT_FACTS_SYSTEM), HumanMessage(request)]
     )
-    return parse_facts(str(response.text))
+    return parse_facts(unescape(str(response.text)))  # some servers HTML-escape their output

@@ -3,27 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlparse
 
 from langchain_core.language_models import BaseChatModel
 
 from graph.offline import OfflinePlanner
 from stores.settings import Settings
 
+OPENAI_HOST = "api.openai.com"
+
+
+def token_limit_field(settings: Settings) -> Literal["max_tokens", "max_completion_tokens"]:
+    """Where the token limit goes: OpenAI's own API reads `max_completion_tokens` (and its
+    reasoning models refuse `max_tokens`); llama.cpp, vLLM, Ollama and LM Studio read
+    `max_tokens`. LLM_TOKEN_LIMIT_FIELD overrides the guess."""
+    if settings.llm_token_limit_field != "auto":
+        return settings.llm_token_limit_field
+    host = urlparse(settings.openai_base_url).hostname if settings.openai_base_url else OPENAI_HOST
+    return "max_completion_tokens" if host == OPENAI_HOST else "max_tokens"
+
 
 def build_chat_model(settings: Settings) -> BaseChatModel:
     """ChatOpenAI when OPENAI_API_KEY or OPENAI_BASE_URL is set, else the offline planner."""
     if not settings.llm_configured:
         return OfflinePlanner()
-    from langchain_openai import ChatOpenAI  # imported late: importing the graph needs no LLM
+    from graph.compatible_openai import CompatibleChatOpenAI  # late: importing needs no LLM
 
     api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
-    return ChatOpenAI(
+    return CompatibleChatOpenAI(
         model=settings.llm_model,
         base_url=settings.openai_base_url,
         api_key=api_key,  # type: ignore[arg-type]
         max_completion_tokens=settings.llm_max_tokens,
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
+        token_limit_field=token_limit_field(settings),
     )
 
 
@@ -41,6 +56,7 @@ def load_chat_model(settings: Settings) -> BaseChatModel:
             settings.llm_max_tokens,
             settings.llm_timeout_seconds,
             settings.llm_max_retries,
+            settings.llm_token_limit_field,
         )
     )
     model = _models.get(key)

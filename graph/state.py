@@ -77,5 +77,8 @@ class State(InputState):
     outcome: str = ""
     """How the turn ended: "ok", or "fallback" when the step limit cut it short."""
 
+    after_reply_due: bool = False
+    """Set by persist: this turn left work for after the reply (facts to extract, turns to fold)."""
+
     turn_started_at: str = ""
     """ISO time the turn began, by the injected clock (for the interaction's latency)."""

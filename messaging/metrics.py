@@ -59,6 +59,12 @@ TOOL_CALLS = Counter(
     ["tool", "outcome"],
     registry=REGISTRY,
 )
+INVALID_TOOL_CALLS = Counter(
+    "sms_invalid_tool_calls",
+    "Tool calls the model got wrong (malformed_arguments, unknown_tool), by tool name.",
+    ["tool", "reason"],
+    registry=REGISTRY,
+)
 LLM_TOKENS = Counter(
     "sms_llm_tokens",
     "Tokens the chat model reported, by model and kind (input, output).",

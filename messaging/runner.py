@@ -21,13 +21,13 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graph.context import Context
-from graph.errors import UserNotFound
+from graph.errors import UserNotFound, describe
 from graph.graph import builder
 from graph.limited_model import limited_chat_model
 from graph.model import load_chat_model, planner_for
 from graph.nodes.plan import recursion_limit
 from graph.state import InputState
-from messaging import approvals, keywords, limits, replies, segments
+from messaging import after_reply, approvals, keywords, limits, replies, segments
 from messaging import media as mms
 from messaging.delivery import take_inline
 from messaging.keywords import KeywordContext
@@ -85,10 +85,18 @@ class TurnRunner:
         self.database = database
         self.settings = settings
         self.clock = clock
+        if chat_model is None and settings.llm_configured:
+            # Built now, before any text: importing langchain_openai takes seconds of blocking
+            # work that would otherwise stall the event loop (and live webhooks) on the first turn.
+            load_chat_model(settings)
         self.chat_model = limited_chat_model(chat_model, settings)
         self.embeddings = embeddings or shared_embeddings(settings)
         self.notifier = notifier or ReplyNotifier()
-        self.graph = PhasedGraph(builder.compile(checkpointer=checkpointer))
+        self.graph = PhasedGraph(
+            builder.compile(
+                checkpointer=checkpointer, interrupt_before=after_reply.INTERRUPT_BEFORE
+            )
+        )
 
     async def run(self, inbox_id: int) -> TurnResult:
         """Claim and answer one row (for callers that own the conversation, like `chat`)."""
@@ -134,6 +142,10 @@ class TurnRunner:
             await privacy.purge(self.database, phone=row.from_number, keep_inbox_id=row.id)
             log.info("account of %s deleted at their request", mask_phone(row.from_number))
         self.notifier.notify(inbox_id)
+        if answer.user_id and answer.conversation_id and answer.outcome != Outcome.ACCOUNT_DELETED:
+            context = self._context(row, answer.user_id, answer.conversation_id)
+            config = after_reply.turn_config(answer.conversation_id)
+            await after_reply.run_pending(self.graph, config, context)  # the reply has left
         return TurnResult(reply=answer.reply, outcome=answer.outcome, delivery=delivery)
 
     async def _answer(self, row: InboxItem) -> _Answer:
@@ -189,10 +201,11 @@ class TurnRunner:
             final = await self._run_graph(row, user.id, conversation.id)
         except Exception as error:
             log.error(
-                "turn failed for MessageSid=%s from %s: %s",
+                "turn failed for MessageSid=%s from %s: %s (%s)",
                 row.message_sid,
                 mask_phone(row.from_number),
-                described(error),
+                describe(error),  # with a server's status code and message
+                described(error),  # where it happened
             )
             await self._record_failure(row.message_sid, user.id, conversation.id, error, started)
             return _Answer(
@@ -226,12 +239,8 @@ class TurnRunner:
             clock=self.clock,
         )
 
-    async def _run_graph(self, row: InboxItem, user_id: int, conversation_id: int) -> Any:
-        config: Any = {
-            "configurable": {"thread_id": str(conversation_id)},
-            "recursion_limit": recursion_limit(self.settings.max_plan_steps),
-        }
-        context = Context(
+    def _context(self, row: InboxItem, user_id: int, conversation_id: int) -> Context:
+        return Context(
             user_id=user_id,
             conversation_id=conversation_id,
             channel=row.channel,
@@ -241,7 +250,15 @@ class TurnRunner:
             chat_model=self.chat_model,
             settings=self.settings,
             embeddings=self.embeddings,
+            turn_deadline=time.monotonic() + self.settings.turn_budget_seconds,
         )
+
+    async def _run_graph(self, row: InboxItem, user_id: int, conversation_id: int) -> Any:
+        config: Any = {
+            **after_reply.turn_config(conversation_id),
+            "recursion_limit": recursion_limit(self.settings.max_plan_steps),
+        }
+        context = self._context(row, user_id, conversation_id)
         if row.attempts > 1:
             # An earlier attempt died. If it got as far as the graph, continue from its last
             # checkpoint (LangGraph keeps the writes of finished steps) instead of starting
@@ -251,7 +268,10 @@ class TurnRunner:
             turn_ids = [m.id for m in values.get("messages", []) if isinstance(m, HumanMessage)]
             if turn_ids and turn_ids[-1] == row.message_sid:
                 log.info("resuming MessageSid=%s from its checkpoint", row.message_sid)
+                if after_reply.NODE in (snapshot.next or ()):
+                    return values  # answered; its after-reply work runs once this is delivered
                 return await self.graph.resume(config, context=context)
+        await after_reply.run_pending(self.graph, config, context)  # the last turn's, if it died
         cancelled = ""
         asked = await approvals.pending(self.graph, config)
         if asked is not None:
@@ -388,6 +408,6 @@ class TurnRunner:
                 steps=0,
                 latency_ms=int((time.perf_counter() - started) * 1000),
                 outcome=Outcome.ERROR,
-                error_class=type(error).__name__,
+                error_class=describe(error),
                 clock=self.clock,
             )

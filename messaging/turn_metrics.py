@@ -15,7 +15,10 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
-from messaging.metrics import LLM_TOKENS, TOOL_CALLS, TURN_LATENCY, _label
+from messaging.metrics import INVALID_TOOL_CALLS, LLM_TOKENS, TOOL_CALLS, TURN_LATENCY, _label
+
+NOT_A_TURN = "not-a-turn"
+"""Tag of root graph runs that are no turn of their own (a turn's after-reply work)."""
 
 MAX_OPEN_RUNS = 10_000
 
@@ -42,7 +45,7 @@ class TurnMetricsHandler(BaseCallbackHandler):
         parent_run_id: UUID | None = None,
         **kwargs: Any,
     ) -> None:
-        if parent_run_id is None:
+        if parent_run_id is None and NOT_A_TURN not in (kwargs.get("tags") or ()):
             if len(self._turns) > MAX_OPEN_RUNS:  # runs that never ended (killed tasks)
                 self._turns.clear()
             self._turns[run_id] = time.perf_counter()
@@ -93,6 +96,12 @@ class TurnMetricsHandler(BaseCallbackHandler):
         name = self._tools.pop(run_id, None)
         if name is not None:
             TOOL_CALLS.labels(tool=_label(name), outcome="error").inc()
+
+    def on_custom_event(self, name: str, data: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        if name == "invalid_tool_call" and isinstance(data, dict):
+            INVALID_TOOL_CALLS.labels(
+                tool=_label(str(data.get("tool") or "?")), reason=_label(str(data.get("reason")))
+            ).inc()
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         for input_tokens, output_tokens, model in _token_usage(response):

@@ -14,6 +14,8 @@ class Outcome(StrEnum):
     """The planner answered (interaction log)."""
     FALLBACK = "fallback"
     """The step limit cut the turn short; the texter got the fallback reply."""
+    OUT_OF_TIME = "out_of_time"
+    """The turn's time budget ran out; the texter got a short apology."""
     REPLIED = "replied"
     """The inbox row was answered (by the graph or a fixed answer)."""
     ACCOUNT_DELETED = "account_deleted"

@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=400, ge=16, le=4096)
     llm_timeout_seconds: float = Field(default=20.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_token_limit_field: Literal["auto", "max_tokens", "max_completion_tokens"] = Field(
+        default="auto",
+        description="Request field for LLM_MAX_TOKENS (auto: max_completion_tokens for "
+        "api.openai.com, max_tokens for every other server).",
+    )
+    llm_relevant_tools_only: bool = Field(
+        default=False,
+        description="Offer the model only the tools relevant to the text (small local models).",
+    )
+    turn_budget_seconds: float = Field(
+        default=45.0, gt=0, le=600, description="No model call starts after this; then an apology."
+    )
 
     admin_token: SecretStr | None = None
     env: Literal["development", "production"] = "development"

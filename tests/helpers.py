@@ -133,3 +133,8 @@ async def turn(
         },
         context=Context(user_id=user_id, database=database, clock=clock, **context),
     )
+
+
+def system_text(prompt: Sequence[BaseMessage]) -> str:
+    """Everything the model was told as system messages (instructions and the turn's context)."""
+    return "\n".join(m.text for m in prompt if m.type == "system")

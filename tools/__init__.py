@@ -27,5 +27,10 @@ TOOLS += [set_reminder, list_reminders, cancel_reminder]
 TOOLS += [add_todo, list_todos, complete_todo, remove_todo, clear_done_todos]
 TOOLS += [set_timezone, set_name, set_quiet_hours, whoami, time_in]
 TOOLS_BY_NAME: dict[str, BaseTool] = {t.name: t for t in TOOLS}
+READ_ONLY_TOOLS = frozenset(
+    {t.name for t in (show_help, list_notes, find_notes, search_notes, recall, list_memories)}
+    | {t.name for t in (search_documents, list_reminders, list_todos, whoami, time_in)}
+)
+"""Tools that change nothing; every other tool writes (and is run once per turn and call)."""
 
-__all__ = ["TOOLS", "TOOLS_BY_NAME"]
+__all__ = ["READ_ONLY_TOOLS", "TOOLS", "TOOLS_BY_NAME"]

@@ -37,3 +37,15 @@ def current_user(runtime: ToolRuntime[Any, Any]) -> dict[str, Any]:
 
 def context(runtime: ToolRuntime[Any, Any]) -> ToolContext:
     return runtime.context
+
+
+def effect_key(runtime: ToolRuntime[Any, Any]) -> str | None:
+    """The key that makes a write idempotent per turn and call: a turn replayed after a crash
+    runs the tools node again with the same calls and must not write twice. The MessageSid
+    makes it unique across turns and users, since servers may number calls per request
+    ("call_0" every time) and such ids repeat."""
+    call_id = runtime.tool_call_id
+    turn = getattr(runtime.context, "message_sid", None)
+    if not call_id:
+        return None
+    return f"{turn}:{call_id}"[:128] if turn else call_id

@@ -12,7 +12,7 @@ from langgraph.prebuilt import ToolRuntime
 
 from stores import notes as notes_store
 from stores.models import Note
-from tools._runtime import context, current_user
+from tools._runtime import context, current_user, effect_key
 
 MAX_NOTE_CHARS = 1000
 LIST_LIMIT = 20
@@ -42,7 +42,7 @@ async def save_note(text: str, runtime: ToolRuntime[Any, Any]) -> str:
             user_id=user["id"],
             text=text,
             clock=ctx.clock,
-            source_key=runtime.tool_call_id,
+            source_key=effect_key(runtime),
         )
     return f"Saved note #{note.number}: {note.text}"
 

@@ -17,7 +17,7 @@ from stores import preferences
 from stores import reminders as reminder_store
 from stores.models import Reminder
 from stores.recurrence import clock_text, describe_rrule, moment_text
-from tools._runtime import context, current_user
+from tools._runtime import context, current_user, effect_key
 from tools.timeparse import TimeQuestion, parse_when
 
 MAX_REMINDER_CHARS = 300
@@ -72,7 +72,7 @@ async def set_reminder(
             start_local=schedule.start_local,
             urgent=urgent,
             clock=ctx.clock,
-            source_key=runtime.tool_call_id,
+            source_key=effect_key(runtime),
         )
         quiet = await preferences.quiet_hours(session, user_id=user["id"], settings=ctx.settings)
     reply = f"OK — {schedule.describe()}: {what}."

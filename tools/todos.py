@@ -58,11 +58,19 @@ async def add_todo(item: str, runtime: ToolRuntime[Any, Any]) -> str:
     if any(len(p.split()) > 6 for p in items_added):
         items_added = [item]
     async with ctx.database.session() as session:
-        for text in items_added:
+        # An item already open is not added again: a turn replayed after a crash (or a model
+        # repeating itself) leaves one "milk", not two.
+        already = await todo_store.find_open(session, user_id=user["id"], text="")
+        open_now = {t.text.casefold() for t in already}
+        new = [text for text in items_added if text.casefold() not in open_now]
+        for text in new:
             await todo_store.add_todo(session, user_id=user["id"], text=text, clock=ctx.clock)
         items = await todo_store.list_todos(session, user_id=user["id"])
     open_count = sum(1 for t in items if not t.done)
-    return f"Added {', '.join(items_added)} to your list ({open_count} to do)."
+    if not new:
+        verb = "is" if len(items_added) == 1 else "are"
+        return f"{', '.join(items_added)} {verb} already on your list ({open_count} to do)."
+    return f"Added {', '.join(new)} to your list ({open_count} to do)."
 
 
 @tool

@@ -1,9 +1,8 @@
-"""persist: write this turn to the interaction log (who, steps, tools, latency, outcome), and,
-with an LLM configured, the durable facts the user mentioned in passing to long-term memory."""
+"""persist: write this turn to the interaction log (who, steps, tools, latency, outcome).
+Fact extraction and summary folding wait until the reply has left (graph/nodes/after_reply.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -12,15 +11,13 @@ from langchain_core.messages import AnyMessage, HumanMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.extract import extract_facts, worth_extracting
+from graph.extract import worth_extracting
+from graph.nodes.summarize import count_tokens
 from graph.state import State
-from stores import memories
 from stores.interactions import record_interaction
 from stores.outcomes import Outcome
-from stores.redact import described
 
 log = logging.getLogger(__name__)
-EXTRACTION_TIMEOUT_SECONDS = 8.0
 
 
 def tools_this_turn(messages: list[AnyMessage]) -> list[str]:
@@ -34,49 +31,25 @@ def tools_this_turn(messages: list[AnyMessage]) -> list[str]:
     return list(reversed(names))
 
 
-async def remember_mentioned_facts(state: State, ctx: Context, tools: list[str]) -> int:
-    """Ask the LLM for durable facts in this exchange and remember them; returns how many were
-    new. Offline, after explicit memory tools, for questions: nothing to do. Never raises."""
-    planner = ctx.planner()
+def is_due(state: State, ctx: Context) -> bool:
+    """Whether this turn leaves work for after the reply: facts an LLM may extract, or a history
+    past its limits to fold. Offline turns with a short history skip the step altogether."""
     said = next((m.text for m in reversed(state.messages) if isinstance(m, HumanMessage)), "")
-    if (
-        not planner.generative
-        or state.user is None
-        or state.outcome != Outcome.OK
-        or not worth_extracting(said, tools)
-    ):
-        return 0
-    try:
-        facts = await asyncio.wait_for(
-            extract_facts(planner.model, said=said, answered=state.reply, known=state.memories),
-            EXTRACTION_TIMEOUT_SECONDS,
-        )
-        stored = 0
-        for fact, subject in facts:
-            saved = await memories.remember(
-                ctx.database,
-                ctx.embeddings,
-                user_id=state.user["id"],
-                text=fact,
-                subject=subject,
-                origin="extracted",
-                source_message_sid=ctx.message_sid,
-                clock=ctx.clock,
-            )
-            stored += not saved.duplicate
-        return stored
-    except Exception as error:  # the reply is ready: a missed fact must not cost it
-        log.warning(
-            "fact extraction failed: %s",
-            described(error),
-        )
-        return 0
+    extract = (
+        ctx.planner().generative
+        and state.outcome == Outcome.OK
+        and worth_extracting(said, tools_this_turn(state.messages))
+    )
+    fold = (
+        len(state.messages) > ctx.history_max_messages
+        or count_tokens(state.messages) > ctx.history_token_budget
+    )
+    return bool(extract or fold)
 
 
 async def persist(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     tools = tools_this_turn(state.messages)
-    await remember_mentioned_facts(state, ctx, tools)
     path = [*state.path, "persist"]
     started = datetime.fromisoformat(state.turn_started_at) if state.turn_started_at else None
     latency_ms = int((ctx.clock.now() - started).total_seconds() * 1000) if started else 0
@@ -94,4 +67,4 @@ async def persist(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             outcome=state.outcome or Outcome.OK,
             clock=ctx.clock,
         )
-    return {}
+    return {"after_reply_due": is_due(state, ctx)}

@@ -1,23 +1,27 @@
-"""plan: ask the model what to do next: call tools, or answer. Bounded by max_plan_steps."""
+"""plan: ask the model what to do next: call tools, or answer. Bounded by max_plan_steps and by
+the turn's time budget (no model call starts after it, and a call in flight is cut at it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+import time
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from langchain_core.messages import AIMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.runtime import Runtime
 
 from graph import prompts
+from graph.answer import reply_for, settle
 from graph.context import Context
+from graph.history import repair_history
+from graph.prompt_layout import build_prompt, offered_tools
 from graph.state import State
 from stores.outcomes import Outcome
-from tools import TOOLS
+from tools import TOOLS_BY_NAME
 
 STEPS_TO_FINISH = 4
 """Supersteps a model call may still need after this one: tools, plan (the answer or the
-fallback), summarize, persist. With no more than these left, plan answers without the model."""
+fallback), persist, after_reply. With no more than these left, plan answers without the model."""
 
 FIXED_STEPS = 3
 """load_state, retrieve_memory, rag: the supersteps before the first plan."""
@@ -25,36 +29,8 @@ FIXED_STEPS = 3
 
 def recursion_limit(max_plan_steps: int) -> int:
     """The run's recursion limit that allows `max_plan_steps` model calls: each call may be
-    followed by a tools step, and the turn still gets its closing plan, summarize and persist."""
+    followed by a tools step, and the turn still gets its closing plan, persist and after_reply."""
     return FIXED_STEPS + 2 * max_plan_steps + STEPS_TO_FINISH
-
-
-def system_prompt(state: State, now: datetime) -> str:
-    user = state.user or {"name": "the user", "timezone": "UTC"}
-    local = now.astimezone(ZoneInfo(user["timezone"]))
-    summary = prompts.SUMMARY_BLOCK.format(summary=state.summary) if state.summary else ""
-    memories = (
-        prompts.MEMORIES_BLOCK.format(
-            name=user["name"], memories="\n".join(f"- {m}" for m in state.memories)
-        )
-        if state.memories
-        else ""
-    )
-    documents = (
-        prompts.DOCUMENTS_BLOCK.format(
-            documents="\n".join(f"[{d['source']}] {d['text']}" for d in state.documents)
-        )
-        if state.documents
-        else ""
-    )
-    return prompts.SYSTEM_PROMPT.format(
-        name=user["name"],
-        local_time=local.strftime("%a %b %d %Y, %H:%M"),
-        timezone=user["timezone"],
-        summary_block=summary,
-        memories_block=memories,
-        documents_block=documents,
-    )
 
 
 def final_tool_result(state: State) -> tuple[str, str] | None:
@@ -68,31 +44,44 @@ def final_tool_result(state: State) -> tuple[str, str] | None:
     return str(last.content), str(artifact.get("outcome") or Outcome.OK.value)
 
 
+def _stop(reply: str, outcome: str) -> dict[str, Any]:
+    return {"messages": [AIMessage(content=reply)], "reply": reply, "outcome": outcome}
+
+
 async def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     final = final_tool_result(state)
     if final is not None:
-        reply, outcome = final
-        return {"messages": [AIMessage(content=reply)], "reply": reply, "outcome": outcome}
+        return _stop(*final)
     if state.remaining_steps <= STEPS_TO_FINISH:
-        return {
-            "messages": [AIMessage(content=prompts.FALLBACK_REPLY)],
-            "reply": prompts.FALLBACK_REPLY,
-            "outcome": Outcome.FALLBACK.value,
-        }
-    model = ctx.planner().model.bind_tools(TOOLS)
-    prompt = [SystemMessage(content=system_prompt(state, ctx.clock.now())), *state.messages]
-    response = await model.ainvoke(prompt)
+        return _stop(prompts.FALLBACK_REPLY, Outcome.FALLBACK.value)
+    left = None if ctx.turn_deadline is None else ctx.turn_deadline - time.monotonic()
+    if left is not None and left <= 0:
+        return _stop(prompts.OUT_OF_TIME, Outcome.OUT_OF_TIME.value)
+    planner = ctx.planner()
+    tools = offered_tools(state.messages, only_relevant=ctx.llm_relevant_tools_only)
+    model = planner.model.bind_tools(tools, tool_choice="auto")
+    # Repaired on every call, so a conversation stored with an unanswered call heals too.
+    prompt = build_prompt(state, ctx.clock.now(), repair_history(state.messages))
+    try:
+        response = await asyncio.wait_for(model.ainvoke(prompt), left)
+    except TimeoutError:
+        return _stop(prompts.OUT_OF_TIME, Outcome.OUT_OF_TIME.value)
+    response = settle(response, state.messages, TOOLS_BY_NAME)
     update: dict[str, Any] = {"messages": [response]}
-    if not getattr(response, "tool_calls", None):
-        update["reply"] = response.text.strip() or prompts.EMPTY_REPLY
+    if not response.tool_calls and not response.invalid_tool_calls:
+        # The offline planner's own "- " lists are meant for the phone; a model's are not.
+        reply = reply_for(response, state.messages, trusted=not planner.generative)
+        update["messages"] = [response.model_copy(update={"content": reply})]
+        update["reply"] = reply
         update["outcome"] = Outcome.OK.value
     return update
 
 
 def route_after_plan(state: State) -> str:
-    """To the tools while the model asks for them; otherwise on to summarize."""
+    """To the tools while the model asks for them (valid or not: each call gets its tool
+    message); otherwise on to persist."""
     last = state.messages[-1] if state.messages else None
-    if isinstance(last, AIMessage) and last.tool_calls:
+    if isinstance(last, AIMessage) and (last.tool_calls or last.invalid_tool_calls):
         return "tools"
-    return "summarize"
+    return "persist"

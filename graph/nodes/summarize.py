@@ -14,6 +14,7 @@ download, and close enough to keep a budget.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -36,6 +37,8 @@ from stores.summaries import store_summary
 
 log = logging.getLogger(__name__)
 
+SUMMARY_TIMEOUT_SECONDS = 15.0
+"""A slow model folds extractively instead; after-reply work must not hold the conversation."""
 LINE_CHARS = 140
 """How much of one side of a folded turn an extractive summary line keeps."""
 
@@ -151,7 +154,9 @@ async def summarize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     summary = ""
     if planner.generative:
         try:
-            summary = await _llm_summary(planner.model, state.summary, folded)
+            summary = await asyncio.wait_for(
+                _llm_summary(planner.model, state.summary, folded), SUMMARY_TIMEOUT_SECONDS
+            )
             method = "llm"
         except Exception as error:  # a summary is worth a retry next fold, not a failed turn
             log.warning(

@@ -21,14 +21,14 @@ def test_nodes_are_the_designed_loop():
         "rag",
         "plan",
         "tools",
-        "summarize",
         "persist",
+        "after_reply",
     ]
     edges = {(e.source, e.target, e.conditional) for e in graph.get_graph().edges}
     assert ("plan", "tools", True) in edges
-    assert ("plan", "summarize", True) in edges
+    assert ("plan", "persist", True) in edges
     assert ("tools", "plan", False) in edges
-    assert ("summarize", "persist", False) in edges
+    assert ("persist", "after_reply", True) in edges
 
 
 def test_importing_the_graph_needs_no_environment(tmp_path):

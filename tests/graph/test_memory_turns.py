@@ -14,7 +14,7 @@ from stores.embeddings import LocalMiniLMEmbeddings
 from stores.models import ConversationSummary
 from stores.summaries import scrub_text
 from tests.fake_embeddings import HashEmbeddings
-from tests.helpers import ScriptedModel, add_user, turn
+from tests.helpers import ScriptedModel, add_user, system_text, turn
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ async def test_the_plan_prompt_shows_recalled_memories(database, clock, ann):
         saver=saver,
         chat_model=model,
     )
-    system = model.seen[0][0].content
+    system = system_text(model.seen[0])
     assert "What you know about Ann:\n- the gate code is 4412 (saved 2026-01-15)" in system
 
 

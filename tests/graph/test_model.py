@@ -3,6 +3,7 @@
 import json
 
 import httpx
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_openai import ChatOpenAI
 
 from graph.model import build_chat_model, planner_for
@@ -95,3 +96,31 @@ async def test_a_real_chat_openai_drives_the_tools_through_the_graph(database, c
         "tool_call_id": "call_1",
         "content": "Saved note #1: gate 4412",
     }
+
+
+def _payload_for(monkeypatch, **env: str) -> dict:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    model = build_chat_model(load_settings(_env_file=None))
+    call = AIMessage(content="", tool_calls=[{"name": "list_notes", "args": {}, "id": "c1"}])
+    result = ToolMessage("You have no notes yet.", tool_call_id="c1")
+    return model._get_request_payload([HumanMessage("notes"), call, result])  # type: ignore[attr-defined]
+
+
+def test_openai_itself_gets_max_completion_tokens(monkeypatch):
+    payload = _payload_for(monkeypatch, OPENAI_API_KEY="sk-test", LLM_MAX_TOKENS="123")
+    assert payload["max_completion_tokens"] == 123 and "max_tokens" not in payload
+
+
+def test_other_servers_get_max_tokens_unless_the_setting_says_otherwise(monkeypatch):
+    payload = _payload_for(monkeypatch, OPENAI_BASE_URL="http://127.0.0.1:8080/v1")
+    assert payload["max_tokens"] == 400 and "max_completion_tokens" not in payload
+    payload = _payload_for(monkeypatch, LLM_TOKEN_LIMIT_FIELD="max_completion_tokens")
+    assert payload["max_completion_tokens"] == 400 and "max_tokens" not in payload
+
+
+def test_an_assistant_tool_call_goes_back_with_string_content(monkeypatch):
+    payload = _payload_for(monkeypatch, OPENAI_BASE_URL="http://127.0.0.1:8080/v1")
+    assistant = payload["messages"][1]
+    assert assistant["role"] == "assistant" and assistant["content"] == ""
+    assert assistant["tool_calls"][0]["id"] == "c1"

@@ -2,7 +2,8 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from graph import prompts
 from graph.context import Context
-from graph.nodes.plan import STEPS_TO_FINISH, plan, route_after_plan, system_prompt
+from graph.nodes.plan import STEPS_TO_FINISH, plan, route_after_plan
+from graph.prompt_layout import turn_context
 from graph.state import State
 from tests.helpers import ScriptedModel, runtime, tool_call
 
@@ -23,7 +24,7 @@ async def test_a_plain_answer_becomes_the_reply_and_ends_planning(database, cloc
     update = await plan(state, runtime(Context(database=database, clock=clock, chat_model=model)))
     assert update["reply"] == "Hello Ann!"
     assert update["outcome"] == "ok"
-    assert route_after_plan(State(messages=[*state.messages, *update["messages"]])) == "summarize"
+    assert route_after_plan(State(messages=[*state.messages, *update["messages"]])) == "persist"
 
 
 async def test_an_empty_answer_is_replaced_by_an_honest_one(database, clock):
@@ -32,7 +33,7 @@ async def test_an_empty_answer_is_replaced_by_an_honest_one(database, clock):
         State(user=ANN, messages=[HumanMessage("?!")]),
         runtime(Context(database=database, clock=clock, chat_model=model)),
     )
-    assert update["reply"] == prompts.EMPTY_REPLY
+    assert update["reply"] == prompts.NO_ANSWER
 
 
 async def test_the_step_limit_ends_with_the_polite_fallback_without_calling_the_model(
@@ -54,18 +55,18 @@ async def test_the_model_sees_the_users_name_and_local_time(database, clock):
         State(user=ANN, messages=[HumanMessage("hi")]),
         runtime(Context(database=database, clock=clock, chat_model=model)),
     )
-    first = model.seen[0][0]
-    assert isinstance(first, SystemMessage)
+    first, context = model.seen[0][0], model.seen[0][1]
+    assert isinstance(first, SystemMessage) and isinstance(context, SystemMessage)
     assert "Ann" in first.text
     # ManualClock starts at 2026-01-15 12:00 UTC = 07:00 in New York.
-    assert "Thu Jan 15 2026, 07:00" in first.text
-    assert "America/New_York" in first.text
+    assert "Thu Jan 15 2026, 07:00" in context.text
+    assert "America/New_York" in context.text
 
 
 def test_memories_and_documents_appear_in_the_prompt_only_when_present(clock):
-    bare = system_prompt(State(user=ANN), clock.now())
+    bare = turn_context(State(user=ANN), clock.now())
     assert "What you know" not in bare and "knowledge base" not in bare
-    full = system_prompt(
+    full = turn_context(
         State(
             user=ANN,
             memories=["Anna's birthday is June 3"],
@@ -75,3 +76,15 @@ def test_memories_and_documents_appear_in_the_prompt_only_when_present(clock):
     )
     assert "- Anna's birthday is June 3" in full
     assert "[lease.pdf] Rent is due on the 1st" in full
+
+
+async def test_no_model_call_starts_once_the_turn_budget_is_spent(database, clock):
+    import time
+
+    model = ScriptedModel(script=[AIMessage("too late")])
+    context = Context(
+        database=database, clock=clock, chat_model=model, turn_deadline=time.monotonic() - 1
+    )
+    update = await plan(State(user=ANN, messages=[HumanMessage("hi")]), runtime(context))
+    assert update["reply"] == prompts.OUT_OF_TIME
+    assert model.seen == []

@@ -13,7 +13,7 @@ from stores.documents import content_type_for
 from stores.embeddings import LocalMiniLMEmbeddings
 from tests.documents import LEASE_LINES, WIFI_HTML, make_pdf
 from tests.fake_embeddings import HashEmbeddings
-from tests.helpers import ScriptedModel, add_user, runtime, turn
+from tests.helpers import ScriptedModel, add_user, runtime, system_text, turn
 
 LLM = ScriptedModel(script=[])
 """An LLM planner reads the retrieved passages (the offline one does not need them)."""
@@ -82,7 +82,7 @@ async def test_the_plan_prompt_lists_passages_with_their_source(database, clock)
         embeddings=emb,
         rag_min_score=0.1,
     )
-    system = model.seen[0][0].content
+    system = system_text(model.seen[0])
     assert "cite the source file" in system
     assert "[building.html] Welcome to Elm Court" in system
 

@@ -71,3 +71,59 @@ async def test_the_same_tool_call_run_twice_saves_one_note(database, clock):
         assert result["messages"][-1].content == "Saved note #1: gate code 4412"
     async with database.session() as session:
         assert await notes.count_notes(session, user_id=ann.id) == 1
+
+
+async def test_call_ids_a_server_repeats_across_turns_never_merge_two_notes(database, clock):
+    """llama.cpp-style servers may name every first call "call_0": the turn keys the write."""
+    from langchain_core.messages import AIMessage as AI
+
+    ann = await add_user(database, clock, "+14155550123")
+    bob = await add_user(database, clock, "+447700900123", name="Bob")
+    for user, sid, text in ((ann, "SMa", "gate 4412"), (bob, "SMb", "bins tuesday")):
+        call = AI(
+            content="", tool_calls=[{"name": "save_note", "args": {"text": text}, "id": "call_0"}]
+        )
+        model = ScriptedModel(script=[call, AI("Saved.")])
+        await turn(
+            "note",
+            user_id=user.id,
+            database=database,
+            clock=clock,
+            chat_model=model,
+            message_sid=sid,
+        )
+    second = AI(
+        content="", tool_calls=[{"name": "save_note", "args": {"text": "wifi x"}, "id": "call_0"}]
+    )
+    await turn(
+        "note",
+        user_id=ann.id,
+        database=database,
+        clock=clock,
+        chat_model=ScriptedModel(script=[second, AI("ok")]),
+        message_sid="SMc",
+        thread="t2",
+    )
+    async with database.session() as session:
+        assert [n.text for n in await notes.list_notes(session, user_id=ann.id)] == [
+            "gate 4412",
+            "wifi x",
+        ]
+        assert [n.text for n in await notes.list_notes(session, user_id=bob.id)] == ["bins tuesday"]
+
+
+async def test_an_item_already_open_is_not_added_twice(database, clock):
+    """A turn replayed after a crash runs add_todo again: the list keeps one item."""
+    from langchain_core.messages import AIMessage as AI
+
+    from stores import todos
+
+    ann = await add_user(database, clock, "+14155550123")
+    for sid in ("SM1", "SM2"):
+        model = ScriptedModel(script=[tool_call("add_todo", item="Milk"), AI("ok")])
+        final = await turn(
+            "x", user_id=ann.id, database=database, clock=clock, chat_model=model, message_sid=sid
+        )
+    assert final["messages"][-2].content == "Milk is already on your list (1 to do)."
+    async with database.session() as session:
+        assert [t.text for t in await todos.list_todos(session, user_id=ann.id)] == ["Milk"]

@@ -162,7 +162,7 @@ def done_item(item: str) -> Slots | None:
 _NOT_NAMES = re.compile(
     r"^(?:tomorrow|today|tonight|later|back|now|soon|asap|when|if|at|in|on|after|before|a|an"
     r"|the|every|next|this|again|maybe|please|sometime|once|around|anytime|whenever|ok)\b"
-    r"|\d",
+    r"|^\d|\d\s*(?:am|pm|a\.m|p\.m)\b|\d:\d\d",  # a time, not a name ("call me 5pm")
     re.IGNORECASE,
 )
 

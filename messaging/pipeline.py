@@ -4,7 +4,6 @@ deadline-aware wait for its reply."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from langchain_core.language_models import BaseChatModel
@@ -16,6 +15,7 @@ from messaging.notify import ReplyNotifier, WorkSignal
 from messaging.runner import TurnRunner
 from messaging.scheduler import ReminderScheduler
 from messaging.sender import OutboxSender
+from messaging.tasks import stop_tasks
 from messaging.transport import LogTransport, Transport, TwilioTransport
 from messaging.worker import TurnWorker
 from stores.clock import Clock
@@ -88,11 +88,7 @@ class Pipeline:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._tasks, "pipeline")
         await self.worker.stop()
         await self.transport.close()
 

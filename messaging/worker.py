@@ -9,13 +9,13 @@ the whole turn, and a text waits while an older one of its conversation is unans
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from messaging.locks import ConversationLocks
 from messaging.logs import log_context
 from messaging.notify import WorkSignal
 from messaging.runner import TurnRunner
+from messaging.tasks import stop_tasks
 from stores import inbox
 from stores.clock import Clock
 from stores.db import Database
@@ -81,11 +81,7 @@ class TurnWorker:
         return len(claimed)
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(list(self._tasks), "turn worker")
         await self.locks.close()
 
     async def _claim(self, wanted: int) -> list[Candidate]:

@@ -47,19 +47,26 @@ def _say(console: Console, text: str) -> None:
     console.print(Text(text), soft_wrap=True)
 
 
+CHAT_REPLY_PREFIX = "reply:SMcli"
+"""The outbox key of a reply to a text typed in this chat (see messaging.limits.operator_sid)."""
+
+
 async def _watch_later_texts(
     database: Database, user_id: int, after_id: int, console: Console, poll_seconds: float
 ) -> None:
-    """Print the user's outbox rows as they appear (the chat's own replies never go there)."""
+    """Print the user's outbox rows as they appear. The chat's own replies are filed there too
+    (every reply is, until its delivery is decided) but were printed as `assistant>` already."""
     while True:
         await asyncio.sleep(poll_seconds)
         async with database.session() as session:
             rows = await outbox.queued_for_user(session, user_id=user_id, after_id=after_id)
         for row in rows:
+            after_id = row.id
+            if row.idempotency_key.startswith(CHAT_REPLY_PREFIX):
+                continue
             console.print()
             _say(console, f"later ({row.kind})> {row.body}")
             console.print(PROMPT, end="")
-            after_id = row.id
 
 
 async def run_chat(

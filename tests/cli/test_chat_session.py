@@ -49,7 +49,7 @@ class Session:
         await self.wait_for(lambda: len(self.replies()) > before)
         return self.replies()[before]
 
-    async def wait_for(self, condition, seconds: float = 20.0) -> None:
+    async def wait_for(self, condition, seconds: float = 60.0) -> None:
         deadline = time.monotonic() + seconds
         while not condition():
             if self.task.done():

@@ -8,6 +8,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -64,9 +65,10 @@ def postgres_admin_url() -> str:
     return os.environ.get("TEST_POSTGRES_URL", DEFAULT_PG_URL)
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A throwaway Postgres database for this test session, migrated to head."""
+@contextmanager
+def throwaway_postgres_database(prefix: str, *, migrate: bool = True) -> Iterator[str]:
+    """A new database on the test server, dropped afterwards. Skips (saying how to run them)
+    when no server answers; .ci/run starts the local one, so CI always runs these tests."""
     admin_url = postgres_admin_url()
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
@@ -75,20 +77,28 @@ def postgres_database() -> Iterator[str]:
     except Exception as error:
         admin.dispose()
         pytest.skip(
-            f"PostgreSQL not reachable at {admin_url} ({type(error).__name__}); "
-            "set TEST_POSTGRES_URL to run the Postgres tests"
+            f"PostgreSQL not reachable at {admin_url} ({type(error).__name__}); these tests run "
+            "when it is (.ci/run starts it; or set TEST_POSTGRES_URL)"
         )
-    name = f"sms_assistant_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     try:
-        upgrade(url)
+        if migrate:
+            upgrade(url)
         yield url
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throwaway Postgres database for this test session, migrated to head."""
+    with throwaway_postgres_database("sms_assistant_test") as url:
+        yield url
 
 
 @pytest.fixture

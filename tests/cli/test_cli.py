@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from sqlalchemy import create_engine, text
 
 from stores.migrate import alembic_config
 from stores.settings import Settings
-from tests.conftest import ANN_PHONE, AUTH_TOKEN, TEST_ENCRYPTION_KEY, postgres_admin_url
+from tests.conftest import ANN_PHONE, AUTH_TOKEN, TEST_ENCRYPTION_KEY, throwaway_postgres_database
 
 CLI = Path(sys.executable).with_name("sms-assistant")
 COMMAND_TIMEOUT = 90  # seconds; a CLI command takes about one (more on a busy machine)
@@ -296,21 +295,8 @@ def test_an_empty_database_file_is_migrated_too(workspace: Workspace) -> None:
 @pytest.fixture(scope="module")
 def empty_postgres() -> Iterator[str]:
     """A Postgres database with no tables at all (nobody ran `migrate`)."""
-    admin_url = postgres_admin_url()
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"sms_assistant_empty_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {admin_url} ({type(error).__name__})")
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres_database("sms_assistant_empty", migrate=False) as url:
+        yield url
 
 
 @pytest.mark.postgres

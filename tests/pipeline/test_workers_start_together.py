@@ -4,14 +4,11 @@ A fresh database has our tables (migrated) but not the checkpointer's: every wor
 checkpointer's set-up at once, which used to deadlock (see stores.checkpointer._take_setup_lock).
 """
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from stores.migrate import upgrade
-from tests.conftest import postgres_admin_url
+from tests.conftest import throwaway_postgres_database
 from tests.pipeline.processes import Process, base_env, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -22,25 +19,8 @@ WORKERS = 3
 @pytest.fixture
 def fresh_postgres_url() -> Iterator[str]:
     """A new database migrated to head, with no checkpointer tables yet."""
-    admin_url = postgres_admin_url()
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {admin_url} ({type(error).__name__})")
-    name = f"sms_assistant_fresh_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        upgrade(url)
+    with throwaway_postgres_database("sms_assistant_fresh") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_workers_started_at_once_on_a_fresh_database_all_start(
